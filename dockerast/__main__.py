@@ -1,0 +1,5 @@
+import sys
+
+from dockerast.cli import main
+
+sys.exit(main())

@@ -1,0 +1,258 @@
+"""A drop-in replacement for the PyPI package ``dockerfile``, derived from our tree.
+
+``dockerfile`` wraps BuildKit's Go parser (v0.12) and is deprecated.
+:func:`parse_string` and :func:`parse_file` return the same tuple of
+:class:`Command` it returns and raise :class:`GoParseError` where it raises.
+Two deliberate differences, both losses of the wrapper that we do not copy:
+
+* the wrapper passes strings through C, so it cuts its input and every string
+  it returns at the first NUL character; we keep them whole;
+* for an instruction inside ONBUILD the wrapper reports neither the wrapped
+  instruction's flags nor its heredocs; the flags and heredocs BuildKit
+  attaches are available from our tree (``OnbuildInstruction.trigger``).
+
+One difference is BuildKit's own: until mid-2024 (so in v0.12) BuildKit read
+exec form with a streaming JSON decoder that ignored anything after the
+array, so ``CMD ["a"] # note`` was exec form; since then it is shell form.
+Our tree follows current BuildKit; this module reproduces v0.12.
+
+:func:`dump` renders a tree in the format of BuildKit's ``Node.Dump()``, the
+format of BuildKit's own parser test expectations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import NamedTuple
+
+from dockerast.cst.exec_form import NOT_STRING_ARRAY
+from dockerast.cst.nodes import (
+    AddInstruction,
+    CmdInstruction,
+    CopyInstruction,
+    Dockerfile,
+    EntrypointInstruction,
+    EnvInstruction,
+    HealthcheckInstruction,
+    Instruction,
+    LabelInstruction,
+    OnbuildInstruction,
+    RunInstruction,
+    ShellInstruction,
+    UnknownInstruction,
+    VolumeInstruction,
+)
+from dockerast.cst.parser import parse
+
+
+class Heredoc(NamedTuple):
+    name: str
+    file_descriptor: int
+    content: str
+
+
+class Command(NamedTuple):
+    cmd: str
+    sub_cmd: str | None
+    json: bool
+    original: str
+    start_line: int
+    end_line: int
+    flags: tuple[str, ...]
+    value: tuple[str, ...]
+    heredocs: tuple[Heredoc, ...]
+
+
+class GoParseError(ValueError):
+    """The text is not a Dockerfile BuildKit accepts (same name as the package's)."""
+
+
+class GoIOError(OSError):
+    """The file could not be read (same name as the package's)."""
+
+
+def parse_string(text: str) -> tuple[Command, ...]:
+    return commands(parse(text))
+
+
+def parse_file(path: str | os.PathLike[str]) -> tuple[Command, ...]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as error:
+        raise GoIOError(str(error)) from None
+    return parse_string(data.decode("utf-8", "replace"))
+
+
+def commands(tree: Dockerfile) -> tuple[Command, ...]:
+    """The package's view of ``tree``; raises :class:`GoParseError` on a syntax error."""
+    errors = tree.errors
+    if errors:
+        raise GoParseError(errors[0].message)
+    result = []
+    line = 1 + sum(d.text.count("\n") for d in tree.directives)
+    for ins in tree.instructions:
+        line += ins.leading.count("\n")
+        start_line = line
+        newlines = ins.text.count("\n")
+        end_line = line + newlines - (1 if ins.text.endswith("\n") else 0)
+        line += newlines
+        result.append(_command(ins, start_line, end_line))
+    return tuple(result)
+
+
+def _command(ins: Instruction, start_line: int, end_line: int) -> Command:
+    target = ins
+    sub_cmd = None
+    if isinstance(ins, OnbuildInstruction) and ins.trigger is not None:
+        target = ins.trigger
+        sub_cmd = target.keyword
+    syntax = target.syntax
+    values = node_values(target, with_separators=False)
+    is_json = syntax.exec_form is not None
+    legacy = _legacy_exec_form(target)
+    if legacy is not None:
+        values, is_json = legacy, True
+    original = ins.logical
+    heredocs: tuple[Heredoc, ...] = ()
+    if target is ins and syntax.heredocs:
+        original += "\n" + "".join(h.content + h.name + "\n" for h in syntax.heredocs)
+        heredocs = tuple(Heredoc(h.name, h.file_descriptor, h.content) for h in syntax.heredocs)
+    return Command(
+        cmd=ins.keyword,
+        sub_cmd=sub_cmd,
+        json=is_json,
+        original=original,
+        start_line=start_line,
+        end_line=end_line,
+        flags=tuple(f.unquoted for f in ins.flags),
+        value=tuple(values),
+        heredocs=heredocs,
+    )
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(name)
+
+
+def _legacy_exec_form(ins: Instruction) -> list[str] | None:
+    """The strings of a JSON array followed by other text, which v0.12 took as exec form."""
+    syntax = ins.syntax
+    if syntax.exec_form is not None or syntax.arguments is None:
+        return None
+    if not isinstance(ins, _EXEC_FORM_TYPES):
+        return None
+    text = syntax.arguments.text
+    if isinstance(ins, HealthcheckInstruction):
+        if syntax.healthcheck_type is None:
+            return None
+        prefix = [syntax.healthcheck_type.text]
+    else:
+        prefix = []
+    if not text.startswith("["):
+        return None
+    try:
+        value, _ = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(text)
+    except ValueError:
+        return None
+    if not isinstance(value, list):
+        return None
+    if not all(isinstance(v, str) for v in value):
+        raise GoParseError(NOT_STRING_ARRAY)
+    return prefix + value
+
+
+def node_values(ins: Instruction, *, with_separators: bool) -> list[str]:
+    """The values BuildKit chains after an instruction's node.
+
+    BuildKit 0.12 stores ENV and LABEL pairs as key, value; newer releases add
+    the separator ("=" or "" for the legacy form), which ``Node.Dump`` shows.
+    """
+    syntax = ins.syntax
+    if isinstance(ins, UnknownInstruction):
+        return [""]
+    if isinstance(ins, (EnvInstruction, LabelInstruction)):
+        values = []
+        for pair in syntax.key_values:
+            values.extend((pair.key, pair.value or ""))
+            if with_separators:
+                values.append("" if pair.legacy else "=")
+        return values
+    if syntax.key_values:  # ARG
+        return [w.text for w in syntax.words]
+    if isinstance(ins, HealthcheckInstruction):
+        if syntax.healthcheck_type is None:
+            return []
+        rest = _command_values(ins)
+        return [syntax.healthcheck_type.text, *rest]
+    if syntax.exec_form is not None or syntax.words:
+        return _command_values(ins)
+    return [syntax.arguments.text] if syntax.arguments is not None else []
+
+
+def _command_values(ins: Instruction) -> list[str]:
+    syntax = ins.syntax
+    if syntax.exec_form is not None:
+        return [a.value for a in syntax.exec_form]
+    if syntax.words:
+        return [w.text for w in syntax.words]
+    return [syntax.arguments.text] if syntax.arguments is not None else []
+
+
+_EXEC_FORM_TYPES = (
+    AddInstruction,
+    CmdInstruction,
+    CopyInstruction,
+    EntrypointInstruction,
+    HealthcheckInstruction,
+    RunInstruction,
+    ShellInstruction,
+    VolumeInstruction,
+)
+
+
+# -- BuildKit's Node.Dump() ----------------------------------------------------
+
+
+def dump(tree: Dockerfile) -> str:
+    """``tree`` in BuildKit's ``Node.Dump()`` format, one instruction a line."""
+    return "".join(f"({_dump_instruction(ins)})\n" for ins in tree.instructions)
+
+
+def _dump_instruction(ins: Instruction) -> str:
+    parts = [ins.keyword.lower()]
+    if ins.flags:
+        parts.append("[" + " ".join(go_quote(f.unquoted) for f in ins.flags) + "]")
+    if isinstance(ins, OnbuildInstruction):
+        if ins.trigger is not None:
+            parts.append(f"({_dump_instruction(ins.trigger)})")
+    else:
+        parts.extend(go_quote(v) for v in node_values(ins, with_separators=True))
+    return " ".join(parts).strip()
+
+
+def go_quote(text: str) -> str:
+    """Go's ``strconv.Quote``: printable characters as they are, the rest escaped."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch == '"' or ch == "\\":
+            out.append("\\" + ch)
+        elif ch in _GO_SHORT_ESCAPES:
+            out.append(_GO_SHORT_ESCAPES[ch])
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\\ufffd")  # an undecodable byte reads as U+FFFD in Go
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+_GO_SHORT_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}

@@ -1,0 +1,140 @@
+"""Heredocs: which words of a logical line open one, and where their bodies lie.
+
+BuildKit looks for heredocs only in RUN, COPY and ADD (also under ONBUILD) in
+shell form.  It splits the whole logical line into shell words (quotes and
+escapes kept), and a word of the form ``[fd]<<[-]name`` opens a heredoc whose
+name is that word unquoted; a quoted name turns expansion of the body off.
+Bodies follow the instruction's last line, one after another, each ending at
+the first line that equals its name (after leading tabs for ``<<-``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dockerast.cst.text import GO_SPACE, trim_newline
+from dockerast.semantic.shell import ExpansionError, ShellLex
+
+_HEREDOC_WORD = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
+_LINE_WORDS = ShellLex("\\", raw_quotes=True, raw_escapes=True, skip_unset_env=True)
+_NAME_WORDS = ShellLex("\\", skip_unset_env=True)
+_NAME_WORDS_RAW = ShellLex("\\", raw_quotes=True, skip_unset_env=True)
+_NO_ENV: dict[str, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class HeredocWord:
+    """A ``<<EOF`` word: the heredoc's name and how its body is read."""
+
+    word: str
+    name: str
+    file_descriptor: int
+    chomp: bool
+    expand: bool
+
+
+def parse_heredoc_word(word: str) -> HeredocWord | None:
+    """Read one shell word as a heredoc opener, or None if it is not one."""
+    match = _HEREDOC_WORD.match(word)
+    if match is None or not match.group(3):
+        return None
+    rest = match.group(3)
+    try:
+        names = _NAME_WORDS.process_words(rest, _NO_ENV)
+        raw = _NAME_WORDS_RAW.process_words(rest, _NO_ENV)
+    except ExpansionError:
+        return None
+    if len(names) != 1 or len(raw) != 1:
+        return None
+    name = names[0]
+    quotes = name.count("'") + name.count('"')
+    raw_quotes = raw[0].count("'") + raw[0].count('"')
+    return HeredocWord(
+        word=word,
+        name=name,
+        file_descriptor=int(match.group(1) or 0),
+        chomp=match.group(2) == "-",
+        expand=quotes == raw_quotes,
+    )
+
+
+def heredocs_in_line(logical: str) -> list[HeredocWord]:
+    """Every heredoc the logical line opens, in order."""
+    try:
+        words = _LINE_WORDS.process_words(logical, _NO_ENV)
+    except ExpansionError:
+        return []
+    found = []
+    for word in words:
+        heredoc = parse_heredoc_word(word)
+        if heredoc is not None:
+            found.append(heredoc)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class BodyBounds:
+    """Where one heredoc's body and its terminator line lie in a text."""
+
+    body_start: int
+    body_end: int
+    terminator_end: int
+    terminated: bool
+
+
+def read_bodies(text: str, pos: int, heredocs: list[HeredocWord]) -> list[BodyBounds]:
+    """Consume the bodies of ``heredocs`` from ``text`` starting at ``pos``.
+
+    Stops at the first unterminated body, which runs to the end of the text.
+    """
+    bounds = []
+    n = len(text)
+    for heredoc in heredocs:
+        start = pos
+        while pos < n:
+            nl = text.find("\n", pos)
+            end = n if nl < 0 else nl + 1
+            candidate = trim_newline(text[pos:end])
+            if heredoc.chomp:
+                candidate = candidate.lstrip("\t")
+            if candidate == heredoc.name:
+                bounds.append(BodyBounds(start, pos, end, True))
+                pos = end
+                break
+            pos = end
+        else:
+            bounds.append(BodyBounds(start, n, n, False))
+            break
+    return bounds
+
+
+HEREDOC_COMMANDS = frozenset({"run", "copy", "add"})
+
+
+def heredoc_openers(logical: str, escape: str) -> list[HeredocWord]:
+    """The heredocs a logical instruction line opens: none unless RUN, COPY or ADD in shell form."""
+    if "<<" not in logical:
+        return []
+    from dockerast.cst.exec_form import NotStringArray, parse_exec_form  # noqa: PLC0415
+    from dockerast.cst.grammar import GrammarError, parse_logical_line  # noqa: PLC0415
+
+    try:
+        tree = parse_logical_line(logical.strip(GO_SPACE), escape)
+    except GrammarError:
+        return []
+    if tree.data == "onbuild":
+        subtrees = [c for c in tree.children if not isinstance(c, str)]
+        if not subtrees:
+            return []
+        tree = subtrees[0]
+    if tree.data not in ("exec_or_shell", "json_or_words") or tree.children[0].lower() not in HEREDOC_COMMANDS:
+        return []
+    arguments = [c for c in tree.children if getattr(c, "type", None) == "ARGUMENTS"]
+    if arguments:
+        try:
+            if parse_exec_form(str(arguments[0])) is not None:
+                return []
+        except NotStringArray:
+            return []
+    return heredocs_in_line(logical)

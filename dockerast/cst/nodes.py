@@ -1,0 +1,567 @@
+"""The immutable nodes of a Dockerfile's concrete syntax tree.
+
+Every character of the source belongs to exactly one node, so ``str(tree)``
+gives the source back by construction:
+
+* :class:`Dockerfile` owns the BOM, the parser directive lines at the top and
+  the trivia after the last instruction (``trailing``);
+* each :class:`Instruction` owns the blank and comment lines directly above it
+  (``leading``) and its own ``text``: its lines, the comment and empty lines
+  inside its continuations, its heredoc bodies and its final newline.
+
+Moving an instruction therefore moves its comments with it; building a new
+tree is ``dataclasses.replace`` / :meth:`Dockerfile.with_changes`.
+
+Positions are never stored as absolute offsets: the spans an instruction
+gives (``keyword_span``, ``Flag.span``, ...) are relative to the start of its
+``text``, which does not move when other instructions change.
+:meth:`Dockerfile.instruction_offsets` computes where each instruction stands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from dockerast.cst.positions import LineIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range of offsets ``[start, end)``."""
+
+    start: int
+    end: int
+
+    def shifted(self, base: int) -> Span:
+        return Span(self.start + base, self.end + base)
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of an instruction as written (continuations removed) and where it stands.
+
+    ``text`` is the logical text BuildKit sees; ``span`` covers the physical
+    characters, continuation markers included, relative to the instruction.
+    """
+
+    text: str
+    span: Span
+    logical_start: int = field(default=0, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A builder flag such as ``--platform=$BUILDPLATFORM`` or ``--link``."""
+
+    word: Word
+    unquoted: str  # as BuildKit reports it: quotes removed, escapes applied
+    name: str
+    value: str | None  # None for a bare ``--link``
+    name_span: Span
+    value_span: Span | None
+
+    @property
+    def text(self) -> str:
+        return self.word.text
+
+    @property
+    def span(self) -> Span:
+        return self.word.span
+
+
+@dataclass(frozen=True, slots=True)
+class KeyValue:
+    """One ``key=value`` of ARG, ENV or LABEL, or the legacy ``ENV key value``.
+
+    ``value`` is raw: quotes and escapes as written, which is what BuildKit
+    stores before expansion.  ``value`` is None for ``ARG name`` with no default.
+    """
+
+    key: str
+    value: str | None
+    key_span: Span
+    value_span: Span | None
+    legacy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    """A heredoc opened by RUN, COPY or ADD: ``<<EOF``, ``<<-"EOF"``, ``3<<EOF``."""
+
+    name: str
+    file_descriptor: int
+    chomp: bool
+    expand: bool
+    content: str
+    word_span: Span
+    body_span: Span
+    terminator_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ExecArgument:
+    """One string of a JSON (exec form) array: its decoded value and its span."""
+
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A syntax error inside an instruction, relative to it."""
+
+    message: str
+    span: Span
+
+
+def unquote_flag(raw: str, escape: str) -> str:
+    """BuildKit's reading of a flag word: quotes dropped, escapes applied."""
+    out: list[str] = []
+    quote = ""
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+                i += 1
+                continue
+        elif ch in "'\"":
+            quote = ch
+            i += 1
+            continue
+        if ch == escape:
+            if i + 1 == n:
+                break
+            i += 1
+            ch = raw[i]
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionSyntax:
+    """What the grammar found in an instruction's logical line.
+
+    Computed once per instruction, on first use, by :mod:`dockerast.cst.parser`.
+    """
+
+    keyword: Word
+    flags: tuple[Flag, ...]
+    arguments: Word | None
+    words: tuple[Word, ...]
+    exec_form: tuple[ExecArgument, ...] | None
+    key_values: tuple[KeyValue, ...]
+    heredocs: tuple[Heredoc, ...]
+    trigger: Instruction | None
+    healthcheck_type: Word | None
+    problem: Problem | None
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One instruction and the trivia it owns.
+
+    ``segments`` are the pieces of ``text`` (relative offsets) whose
+    concatenation is the logical line; ``body_start`` is where heredoc bodies
+    begin.  Use the typed subclasses' accessors rather than these.
+    """
+
+    leading: str
+    text: str
+    segments: tuple[tuple[int, int], ...]
+    body_start: int
+    escape: str = "\\"
+    _syntax: list = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.leading + self.text
+
+    # -- the logical line -------------------------------------------------
+
+    @property
+    def logical(self) -> str:
+        """The instruction as BuildKit reads it: one line, continuations removed."""
+        text = self.text
+        return "".join(text[s:e] for s, e in self.segments)
+
+    def physical_offset(self, logical_offset: int) -> int:
+        """Map an offset of :attr:`logical` to one of :attr:`text`."""
+        remaining = logical_offset
+        for start, end in self.segments:
+            if remaining < end - start:
+                return start + remaining
+            remaining -= end - start
+        return self.segments[-1][1] if self.segments else 0
+
+    def physical_span(self, start: int, end: int) -> Span:
+        if start == end:
+            p = self.physical_offset(start)
+            return Span(p, p)
+        # The end maps from the last character, so that a span never swallows
+        # the continuation that follows it.
+        return Span(self.physical_offset(start), self.physical_offset(end - 1) + 1)
+
+    @property
+    def syntax(self) -> InstructionSyntax:
+        cache = self._syntax
+        if not cache:
+            from dockerast.cst.parser import parse_instruction_syntax  # noqa: PLC0415
+
+            cache.append(parse_instruction_syntax(self))
+        return cache[0]
+
+    # -- what every instruction has --------------------------------------
+
+    @property
+    def keyword(self) -> str:
+        """The instruction word as written (``from``, ``RUN``...)."""
+        return self.syntax.keyword.text
+
+    @property
+    def keyword_span(self) -> Span:
+        return self.syntax.keyword.span
+
+    @property
+    def command(self) -> str:
+        """The instruction word, upper-cased: ``FROM``, ``RUN``..."""
+        return self.keyword.upper()
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        return self.syntax.flags
+
+    def flag(self, name: str) -> Flag | None:
+        """The last flag called ``name`` (without dashes), as BuildKit lets the last one win."""
+        found = None
+        for f in self.syntax.flags:
+            if f.name == name:
+                found = f
+        return found
+
+    @property
+    def arguments(self) -> str:
+        """Everything after the keyword and flags, as one logical string."""
+        words = self.syntax.arguments
+        return words.text if words else ""
+
+    @property
+    def arguments_span(self) -> Span | None:
+        words = self.syntax.arguments
+        return words.span if words else None
+
+    @property
+    def problem(self) -> Problem | None:
+        """The syntax error in this instruction, if there is one."""
+        return self.syntax.problem
+
+    @property
+    def content_span(self) -> Span:
+        """From the keyword to the end of the last line (before heredoc bodies and newline)."""
+        return Span(self.segments[0][0], self.segments[-1][1]) if self.segments else Span(0, 0)
+
+
+class FromInstruction(Instruction):
+    """``FROM [--platform=...] image [AS name]``."""
+
+    __slots__ = ()
+
+    @property
+    def image(self) -> str:
+        words = self.syntax.words
+        return words[0].text if words else ""
+
+    @property
+    def image_span(self) -> Span | None:
+        words = self.syntax.words
+        return words[0].span if words else None
+
+    @property
+    def stage_name(self) -> str | None:
+        """The name after ``AS`` (any case), or None."""
+        words = self.syntax.words
+        if len(words) == 3 and words[1].text.lower() == "as":
+            return words[2].text
+        return None
+
+    @property
+    def stage_name_span(self) -> Span | None:
+        words = self.syntax.words
+        if len(words) == 3 and words[1].text.lower() == "as":
+            return words[2].span
+        return None
+
+    @property
+    def as_keyword(self) -> Word | None:
+        words = self.syntax.words
+        if len(words) >= 2 and words[1].text.lower() == "as":
+            return words[1]
+        return None
+
+    @property
+    def platform(self) -> str | None:
+        flag = self.flag("platform")
+        return flag.value if flag else None
+
+
+class _KeyValueInstruction(Instruction):
+    __slots__ = ()
+
+    @property
+    def pairs(self) -> tuple[KeyValue, ...]:
+        return self.syntax.key_values
+
+
+class ArgInstruction(_KeyValueInstruction):
+    """``ARG name[=default] ...``."""
+
+    __slots__ = ()
+
+
+class EnvInstruction(_KeyValueInstruction):
+    """``ENV key=value ...`` or the legacy ``ENV key value``."""
+
+    __slots__ = ()
+
+
+class LabelInstruction(_KeyValueInstruction):
+    """``LABEL key=value ...``."""
+
+    __slots__ = ()
+
+
+class _CommandInstruction(Instruction):
+    """An instruction whose arguments are a JSON array or a shell string."""
+
+    __slots__ = ()
+
+    @property
+    def is_exec_form(self) -> bool:
+        return self.syntax.exec_form is not None
+
+    @property
+    def exec_form(self) -> tuple[ExecArgument, ...] | None:
+        return self.syntax.exec_form
+
+    @property
+    def heredocs(self) -> tuple[Heredoc, ...]:
+        return self.syntax.heredocs
+
+
+class RunInstruction(_CommandInstruction):
+    __slots__ = ()
+
+
+class CmdInstruction(_CommandInstruction):
+    __slots__ = ()
+
+
+class EntrypointInstruction(_CommandInstruction):
+    __slots__ = ()
+
+
+class ShellInstruction(_CommandInstruction):
+    __slots__ = ()
+
+
+class _SourcesInstruction(_CommandInstruction):
+    """COPY, ADD and VOLUME: a JSON array or whitespace-separated words."""
+
+    __slots__ = ()
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        if self.syntax.exec_form is not None:
+            return tuple(a.value for a in self.syntax.exec_form)
+        return tuple(w.text for w in self.syntax.words)
+
+
+class CopyInstruction(_SourcesInstruction):
+    __slots__ = ()
+
+
+class AddInstruction(_SourcesInstruction):
+    __slots__ = ()
+
+
+class VolumeInstruction(_SourcesInstruction):
+    __slots__ = ()
+
+
+class ExposeInstruction(Instruction):
+    __slots__ = ()
+
+    @property
+    def ports(self) -> tuple[Word, ...]:
+        return self.syntax.words
+
+
+class _StringInstruction(Instruction):
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        return self.arguments
+
+
+class UserInstruction(_StringInstruction):
+    __slots__ = ()
+
+
+class WorkdirInstruction(_StringInstruction):
+    __slots__ = ()
+
+
+class StopsignalInstruction(_StringInstruction):
+    __slots__ = ()
+
+
+class MaintainerInstruction(_StringInstruction):
+    __slots__ = ()
+
+
+class HealthcheckInstruction(_CommandInstruction):
+    """``HEALTHCHECK NONE`` or ``HEALTHCHECK [flags] CMD command``."""
+
+    __slots__ = ()
+
+    @property
+    def check_type(self) -> str | None:
+        """``CMD``, ``NONE`` (as written) or None for a bare HEALTHCHECK."""
+        word = self.syntax.healthcheck_type
+        return word.text if word else None
+
+
+class OnbuildInstruction(Instruction):
+    """``ONBUILD <instruction>``: :attr:`trigger` is the wrapped instruction."""
+
+    __slots__ = ()
+
+    @property
+    def trigger(self) -> Instruction | None:
+        return self.syntax.trigger
+
+
+class UnknownInstruction(Instruction):
+    """An instruction word BuildKit does not know; it keeps its text untouched."""
+
+    __slots__ = ()
+
+
+INSTRUCTION_TYPES: dict[str, type[Instruction]] = {
+    "add": AddInstruction,
+    "arg": ArgInstruction,
+    "cmd": CmdInstruction,
+    "copy": CopyInstruction,
+    "entrypoint": EntrypointInstruction,
+    "env": EnvInstruction,
+    "expose": ExposeInstruction,
+    "from": FromInstruction,
+    "healthcheck": HealthcheckInstruction,
+    "label": LabelInstruction,
+    "maintainer": MaintainerInstruction,
+    "onbuild": OnbuildInstruction,
+    "run": RunInstruction,
+    "shell": ShellInstruction,
+    "stopsignal": StopsignalInstruction,
+    "user": UserInstruction,
+    "volume": VolumeInstruction,
+    "workdir": WorkdirInstruction,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """A parser directive line at the top of the file: ``# syntax=...``, ``# escape=`` ..."""
+
+    text: str
+    name: str
+    value: str
+    value_span: Span  # relative to the directive's line
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxIssue:
+    """A syntax error with its place, for people and editors (0-based line/column)."""
+
+    message: str
+    start: int
+    end: int
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line + 1}:{self.column + 1}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Dockerfile:
+    """A whole Dockerfile: ``str(tree)`` is the source, byte for byte."""
+
+    bom: str
+    directives: tuple[Directive, ...]
+    instructions: tuple[Instruction, ...]
+    trailing: str
+    escape: str = "\\"
+    split_problems: tuple[tuple[int, int, str], ...] = ()
+
+    def __str__(self) -> str:
+        parts = [self.bom]
+        parts.extend(d.text for d in self.directives)
+        for ins in self.instructions:
+            parts.append(ins.leading)
+            parts.append(ins.text)
+        parts.append(self.trailing)
+        return "".join(parts)
+
+    def to_bytes(self) -> bytes:
+        """The source as bytes; undecodable bytes of :func:`parse_bytes` input come back as they were."""
+        return str(self).encode("utf-8", "surrogateescape")
+
+    def with_changes(self, **changes) -> Dockerfile:
+        return dataclasses.replace(self, **changes)
+
+    def __iter__(self) -> Iterator[Instruction]:
+        return iter(self.instructions)
+
+    def __len__(self) -> int:
+        return len(self.instructions)
+
+    @property
+    def header_length(self) -> int:
+        return len(self.bom) + sum(len(d.text) for d in self.directives)
+
+    def instruction_offsets(self) -> list[int]:
+        """The offset in ``str(self)`` where each instruction's ``text`` starts."""
+        offsets = []
+        pos = self.header_length
+        for ins in self.instructions:
+            pos += len(ins.leading)
+            offsets.append(pos)
+            pos += len(ins.text)
+        return offsets
+
+    def directive(self, name: str) -> Directive | None:
+        for d in self.directives:
+            if d.name == name:
+                return d
+        return None
+
+    def line_index(self) -> LineIndex:
+        from dockerast.cst.positions import LineIndex  # noqa: PLC0415
+
+        return LineIndex(str(self))
+
+    @property
+    def errors(self) -> tuple[SyntaxIssue, ...]:
+        """Every syntax error, in source order, with line and column."""
+        from dockerast.cst.parser import collect_errors  # noqa: PLC0415
+
+        return collect_errors(self)

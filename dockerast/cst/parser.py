@@ -1,0 +1,332 @@
+"""From source text to :class:`~dockerast.cst.nodes.Dockerfile`.
+
+Parsing has two steps.  :func:`dockerast.cst.lexer.split` cuts the text into
+directives, trivia and logical instructions; that is all :func:`parse` does,
+so a parse is one linear pass.  The grammar (grammar/dockerfile.lark) reads an
+instruction's logical line the first time something asks for its structure
+(:func:`parse_instruction_syntax`); every node caches its own result.
+
+Neither step raises on ``str`` input: what BuildKit would reject becomes a
+:class:`~dockerast.cst.nodes.Problem` on the instruction, or a problem of the
+file, listed by :attr:`Dockerfile.errors`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dockerast.cst.exec_form import NotStringArray, parse_exec_form
+from dockerast.cst.grammar import GrammarError, Token, Tree, parse_logical_line
+from dockerast.cst.heredoc import HEREDOC_COMMANDS, heredocs_in_line, read_bodies
+from dockerast.cst.lexer import command_and_rest, split
+from dockerast.cst.nodes import (
+    INSTRUCTION_TYPES,
+    Directive,
+    Dockerfile,
+    ExecArgument,
+    Flag,
+    Heredoc,
+    Instruction,
+    InstructionSyntax,
+    KeyValue,
+    Problem,
+    Span,
+    SyntaxIssue,
+    UnknownInstruction,
+    Word,
+    unquote_flag,
+)
+from dockerast.cst.positions import LineIndex
+from dockerast.cst.text import GO_SPACE
+
+_SPLIT_SPACE = " \t\v\f\r"
+_PLAIN_WORDS = re.compile(r"[^\t\v\f\r ]+")
+_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
+
+NO_INSTRUCTIONS = "file with no instructions"
+
+
+def parse(text: str) -> Dockerfile:
+    """Parse a Dockerfile; ``str(result) == text`` for every ``text``."""
+    result = split(text)
+    instructions = []
+    for raw in result.instructions:
+        base = raw.start
+        segments = tuple((s - base, e - base) for s, e in raw.segments)
+        logical = "".join(text[s:e] for s, e in raw.segments)
+        command = command_and_rest(logical)[0].lower()
+        cls = INSTRUCTION_TYPES.get(command, UnknownInstruction)
+        instructions.append(
+            cls(
+                leading=text[raw.leading_start : raw.start],
+                text=text[raw.start : raw.end],
+                segments=segments,
+                body_start=raw.body_start - base,
+                escape=result.escape,
+            )
+        )
+    directives = tuple(
+        Directive(text[d.start : d.end], d.name, d.value, Span(d.value_start - d.start, d.value_start - d.start + len(d.value)))
+        for d in result.directives
+    )
+    end = result.instructions[-1].end if result.instructions else result.directives_end
+    return Dockerfile(
+        bom=result.bom,
+        directives=directives,
+        instructions=tuple(instructions),
+        trailing=text[end:],
+        escape=result.escape,
+        split_problems=tuple((p.start, p.end, p.message) for p in result.problems),
+    )
+
+
+def parse_bytes(data: bytes) -> Dockerfile:
+    """Parse raw bytes; bytes that are not UTF-8 survive :meth:`Dockerfile.to_bytes`."""
+    return parse(data.decode("utf-8", "surrogateescape"))
+
+
+def collect_errors(tree: Dockerfile) -> tuple[SyntaxIssue, ...]:
+    """Every syntax error of ``tree`` with its line and column, in source order."""
+    found: list[tuple[int, int, str]] = list(tree.split_problems)
+    for offset, ins in zip(tree.instruction_offsets(), tree.instructions):
+        problem = ins.problem
+        if problem is not None:
+            found.append((offset + problem.span.start, offset + problem.span.end, problem.message))
+    if not tree.instructions:
+        end = len(str(tree))
+        found.append((end, end, NO_INSTRUCTIONS))
+    if not found:
+        return ()
+    index = LineIndex(str(tree))
+    issues = []
+    for start, end, message in sorted(found):
+        pos = index.position(start)
+        issues.append(SyntaxIssue(message, start, end, pos.line, pos.column))
+    return tuple(issues)
+
+
+# -- the structure of one instruction -----------------------------------------
+
+
+def parse_instruction_syntax(ins: Instruction) -> InstructionSyntax:
+    """Read the logical line of ``ins`` with the grammar."""
+    logical = ins.logical
+    lead = len(logical) - len(logical.lstrip(GO_SPACE))
+    line = logical.strip(GO_SPACE)
+    if not line:
+        return _syntax(Word("", ins.physical_span(lead, lead), lead))
+    try:
+        tree = parse_logical_line(line, ins.escape)
+    except GrammarError as error:  # pragma: no cover  (the grammar accepts every line)
+        keyword = line.split(None, 1)[0]
+        return _syntax(
+            Word(keyword, ins.physical_span(lead, lead + len(keyword)), lead),
+            problem=Problem(f"cannot read this instruction: {error}", ins.content_span),
+        )
+    return _Reader(ins, logical, lead).read(tree)
+
+
+def _syntax(keyword: Word, **fields) -> InstructionSyntax:
+    values = {
+        "flags": (),
+        "arguments": None,
+        "words": (),
+        "exec_form": None,
+        "key_values": (),
+        "heredocs": (),
+        "trigger": None,
+        "healthcheck_type": None,
+        "problem": None,
+    }
+    values.update(fields)
+    return InstructionSyntax(keyword=keyword, **values)
+
+
+class _Reader:
+    """Turns the Lark tree of one logical line into our structure and spans."""
+
+    def __init__(self, ins: Instruction, logical: str, lead: int) -> None:
+        self.ins = ins
+        self.logical = logical
+        self.lead = lead
+
+    def word(self, text: str, start: int) -> Word:
+        """A word at ``start`` of the stripped line."""
+        start += self.lead
+        return Word(text, self.ins.physical_span(start, start + len(text)), start)
+
+    def span(self, start: int, end: int) -> Span:
+        return self.ins.physical_span(start + self.lead, end + self.lead)
+
+    def read(self, tree: Tree) -> InstructionSyntax:
+        children = tree.children
+        keyword_token = children[0]
+        keyword = self.word(str(keyword_token), keyword_token.start_pos)
+        flags = []
+        words = []
+        arguments = None
+        healthcheck_type = None
+        trigger = None
+        for child in children[1:]:
+            if isinstance(child, Tree):
+                trigger = self.trigger(child)
+                continue
+            kind = child.type
+            if kind == "FLAG":
+                flags.append(self.flag(child))
+            elif kind in ("PLAIN_WORD", "QUOTED_WORD"):
+                words.append(self.word(str(child), child.start_pos))
+            elif kind == "ARGUMENTS":
+                arguments = self.word(str(child), child.start_pos)
+            elif kind == "HEALTHCHECK_TYPE":
+                healthcheck_type = self.word(str(child), child.start_pos)
+        fields = {
+            "flags": tuple(flags),
+            "arguments": arguments,
+            "words": tuple(words),
+            "trigger": trigger,
+            "healthcheck_type": healthcheck_type,
+        }
+        rule = tree.data
+        if rule in ("exec_or_shell", "json_or_words", "healthcheck") and arguments is not None:
+            try:
+                strings = parse_exec_form(arguments.text)
+            except NotStringArray as error:
+                strings = None
+                fields["problem"] = Problem(str(error), arguments.span)
+            if strings is not None:
+                base = _start_in_line(arguments, self)
+                fields["exec_form"] = tuple(ExecArgument(v, self.span(base + s, base + e)) for v, s, e in strings)
+            elif rule == "json_or_words":
+                base = _start_in_line(arguments, self)
+                fields["words"] = tuple(
+                    self.word(m.group(), base + m.start()) for m in _PLAIN_WORDS.finditer(arguments.text)
+                )
+        if rule in ("env", "label"):
+            pairs, problem = self.name_values(str(keyword_token).upper(), words)
+            fields["key_values"] = pairs
+            if problem is not None:
+                fields["problem"] = problem
+        elif rule == "arg":
+            fields["key_values"] = tuple(self.arg_pair(w) for w in words)
+        if (
+            rule in ("exec_or_shell", "json_or_words")
+            and str(keyword_token).lower() in HEREDOC_COMMANDS
+            and fields.get("exec_form") is None
+            and "<<" in self.logical
+        ):
+            heredocs, problem = self.heredocs()
+            fields["heredocs"] = heredocs
+            if problem is not None and fields.get("problem") is None:
+                fields["problem"] = problem
+        return _syntax(keyword, **fields)
+
+    def flag(self, token: Token) -> Flag:
+        raw = str(token).lstrip(_SPLIT_SPACE)
+        start = token.start_pos + len(token) - len(raw)
+        word = self.word(raw, start)
+        unquoted = unquote_flag(raw, self.ins.escape)
+        body = unquoted[2:]
+        name, eq, value = body.partition("=")
+        raw_eq = raw.find("=")
+        name_span = self.span(start + 2, start + (raw_eq if raw_eq >= 0 else len(raw)))
+        value_span = self.span(start + raw_eq + 1, start + len(raw)) if raw_eq >= 0 else None
+        return Flag(word, unquoted, name, value if eq else None, name_span, value_span)
+
+    def name_values(self, command: str, words: list[Word]) -> tuple[tuple[KeyValue, ...], Problem | None]:
+        """ENV and LABEL: ``key=value`` words, or the legacy ``key value``."""
+        if not words:
+            return (), None
+        if "=" not in words[0].text:
+            first = words[0]
+            rest_start = _start_in_line(first, self)
+            rest = self.logical[self.lead + rest_start :].rstrip(GO_SPACE)
+            parts = _WHITESPACE.split(rest, maxsplit=1)
+            if len(parts) < 2:
+                return (), Problem(f"{command} must have two arguments", first.span)
+            value_start = rest_start + len(rest) - len(parts[1])
+            pair = KeyValue(
+                parts[0],
+                parts[1],
+                self.span(rest_start, rest_start + len(parts[0])),
+                self.span(value_start, value_start + len(parts[1])),
+                legacy=True,
+            )
+            return (pair,), None
+        pairs = []
+        for w in words:
+            if "=" not in w.text:
+                return tuple(pairs), Problem(
+                    f"Syntax error - can't find = in {_go_quote(w.text)}. Must be of the form: name=value", w.span
+                )
+            pairs.append(self.key_value(w))
+        return tuple(pairs), None
+
+    def key_value(self, w: Word) -> KeyValue:
+        start = _start_in_line(w, self)
+        key, _, value = w.text.partition("=")
+        eq = start + len(key)
+        return KeyValue(key, value, self.span(start, eq), self.span(eq + 1, start + len(w.text)))
+
+    def arg_pair(self, w: Word) -> KeyValue:
+        if "=" in w.text:
+            return self.key_value(w)
+        return KeyValue(w.text, None, w.span, None)
+
+    def trigger(self, subtree: Tree) -> Instruction:
+        """The instruction ONBUILD wraps, sharing the ONBUILD's text and spans."""
+        sub_start = subtree.children[0].start_pos + self.lead
+        physical = self.ins.physical_offset(sub_start)
+        segments = []
+        for s, e in self.ins.segments:
+            if e <= physical and not (s == e == physical):
+                continue
+            segments.append((max(s, physical), e))
+        command = str(subtree.children[0]).lower()
+        cls = INSTRUCTION_TYPES.get(command, UnknownInstruction)
+        return cls(leading="", text=self.ins.text, segments=tuple(segments), body_start=self.ins.body_start, escape=self.ins.escape)
+
+    def heredocs(self) -> tuple[tuple[Heredoc, ...], Problem | None]:
+        openers = heredocs_in_line(self.logical)
+        if not openers:
+            return (), None
+        text = self.ins.text
+        bounds = read_bodies(text, self.ins.body_start, openers)
+        found = []
+        search_from = 0
+        for opener, bound in zip(openers, bounds):
+            at = self.logical.find(opener.word, search_from)
+            if at < 0:  # pragma: no cover  (raw words are substrings of the line)
+                at = search_from
+            search_from = at + len(opener.word)
+            found.append(
+                Heredoc(
+                    name=opener.name,
+                    file_descriptor=opener.file_descriptor,
+                    chomp=opener.chomp,
+                    expand=opener.expand,
+                    content=text[bound.body_start : bound.body_end],
+                    word_span=self.ins.physical_span(at, at + len(opener.word)),
+                    body_span=Span(bound.body_start, bound.body_end),
+                    terminator_span=Span(bound.body_end, bound.terminator_end),
+                )
+            )
+        last = bounds[-1]
+        if not last.terminated:
+            name = openers[len(bounds) - 1].name
+            return tuple(found), Problem(
+                f"unterminated heredoc: no line reads {name!r} before the end of the file",
+                Span(last.body_start, last.body_end),
+            )
+        return tuple(found), None
+
+
+def _start_in_line(word: Word, reader: _Reader) -> int:
+    """Offset of ``word`` in the stripped logical line."""
+    return word.logical_start - reader.lead
+
+
+def _go_quote(text: str) -> str:
+    """Go's %q for the plain text BuildKit quotes in its messages."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
