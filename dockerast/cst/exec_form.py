@@ -43,7 +43,7 @@ def parse_exec_form(arguments: str) -> list[tuple[str, int, int]] | None:
         return None
     strings = []
     for token in tree.children:
-        raw = str(token)
+        raw = token.value
         value = json.loads(raw) if "\\" in raw else raw[1:-1]
         strings.append((value, token.start_pos, token.end_pos))
     return strings

@@ -2,20 +2,40 @@
 
 The only module that imports Lark.  A Lark parser object holds no state
 between calls, so one per escape character is shared by every thread.
+
+When ``lark-cython`` is installed (the ``fast`` extra) its lexer and parser
+run the same grammar about twice as fast; ``DOCKERAST_LARK=python`` forces
+the pure-Python backend.  Tokens are read through ``.value`` and
+``.start_pos``, which both backends provide.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 from lark.exceptions import LarkError
 
-__all__ = ["GrammarError", "Token", "Tree", "parse_json_array", "parse_logical_line"]
+__all__ = ["BACKEND", "GrammarError", "Tree", "parse_json_array", "parse_logical_line"]
 
 GrammarError = LarkError
+
+
+def _plugins() -> tuple[str, dict]:
+    if os.environ.get("DOCKERAST_LARK", "").lower() != "python":
+        try:
+            import lark_cython  # noqa: PLC0415
+        except ImportError:
+            pass
+        else:
+            return "lark-cython", {"_plugins": lark_cython.plugins}
+    return "python", {}
+
+
+BACKEND, _BACKEND_OPTIONS = _plugins()
 
 
 def _grammar_text() -> str:
@@ -35,6 +55,7 @@ def _parser(escape: str) -> Lark:
         lexer="contextual",
         start=["instruction", "json_array"],
         maybe_placeholders=False,
+        **_BACKEND_OPTIONS,
     )
 
 

@@ -128,12 +128,12 @@ def heredoc_openers(logical: str, escape: str) -> list[HeredocWord]:
         if not subtrees:
             return []
         tree = subtrees[0]
-    if tree.data not in ("exec_or_shell", "json_or_words") or tree.children[0].lower() not in HEREDOC_COMMANDS:
+    if tree.data not in ("exec_or_shell", "json_or_words") or tree.children[0].value.lower() not in HEREDOC_COMMANDS:
         return []
     arguments = [c for c in tree.children if getattr(c, "type", None) == "ARGUMENTS"]
     if arguments:
         try:
-            if parse_exec_form(str(arguments[0])) is not None:
+            if parse_exec_form(arguments[0].value) is not None:
                 return []
         except NotStringArray:
             return []

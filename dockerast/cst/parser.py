@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from dockerast.cst.exec_form import NotStringArray, parse_exec_form
-from dockerast.cst.grammar import GrammarError, Token, Tree, parse_logical_line
+from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line
 from dockerast.cst.heredoc import HEREDOC_COMMANDS, heredocs_in_line, read_bodies
 from dockerast.cst.lexer import command_and_rest, split
 from dockerast.cst.nodes import (
@@ -161,7 +161,7 @@ class _Reader:
     def read(self, tree: Tree) -> InstructionSyntax:
         children = tree.children
         keyword_token = children[0]
-        keyword = self.word(str(keyword_token), keyword_token.start_pos)
+        keyword = self.word(keyword_token.value, keyword_token.start_pos)
         flags = []
         words = []
         arguments = None
@@ -175,11 +175,11 @@ class _Reader:
             if kind == "FLAG":
                 flags.append(self.flag(child))
             elif kind in ("PLAIN_WORD", "QUOTED_WORD"):
-                words.append(self.word(str(child), child.start_pos))
+                words.append(self.word(child.value, child.start_pos))
             elif kind == "ARGUMENTS":
-                arguments = self.word(str(child), child.start_pos)
+                arguments = self.word(child.value, child.start_pos)
             elif kind == "HEALTHCHECK_TYPE":
-                healthcheck_type = self.word(str(child), child.start_pos)
+                healthcheck_type = self.word(child.value, child.start_pos)
         fields = {
             "flags": tuple(flags),
             "arguments": arguments,
@@ -203,7 +203,7 @@ class _Reader:
                     self.word(m.group(), base + m.start()) for m in _PLAIN_WORDS.finditer(arguments.text)
                 )
         if rule in ("env", "label"):
-            pairs, problem = self.name_values(str(keyword_token).upper(), words)
+            pairs, problem = self.name_values(keyword_token.value.upper(), words)
             fields["key_values"] = pairs
             if problem is not None:
                 fields["problem"] = problem
@@ -211,7 +211,7 @@ class _Reader:
             fields["key_values"] = tuple(self.arg_pair(w) for w in words)
         if (
             rule in ("exec_or_shell", "json_or_words")
-            and str(keyword_token).lower() in HEREDOC_COMMANDS
+            and keyword_token.value.lower() in HEREDOC_COMMANDS
             and fields.get("exec_form") is None
             and "<<" in self.logical
         ):
@@ -221,9 +221,9 @@ class _Reader:
                 fields["problem"] = problem
         return _syntax(keyword, **fields)
 
-    def flag(self, token: Token) -> Flag:
-        raw = str(token).lstrip(_SPLIT_SPACE)
-        start = token.start_pos + len(token) - len(raw)
+    def flag(self, token) -> Flag:
+        raw = token.value.lstrip(_SPLIT_SPACE)
+        start = token.start_pos + len(token.value) - len(raw)
         word = self.word(raw, start)
         unquoted = unquote_flag(raw, self.ins.escape)
         body = unquoted[2:]
@@ -282,7 +282,7 @@ class _Reader:
             if e <= physical and not (s == e == physical):
                 continue
             segments.append((max(s, physical), e))
-        command = str(subtree.children[0]).lower()
+        command = subtree.children[0].value.lower()
         cls = INSTRUCTION_TYPES.get(command, UnknownInstruction)
         return cls(leading="", text=self.ins.text, segments=tuple(segments), body_start=self.ins.body_start, escape=self.ins.escape)
 

@@ -1,0 +1,305 @@
+"""Parse throughput and memory on the real-world corpus, against BuildKit's Go parser.
+
+Measures, on every file of the corpus (default /work/shared/corpus/real, all
+files loaded as bytes before timing, decoded as UTF-8 with surrogateescape):
+
+  (a) ``dockerast.parse``: the split into instructions only (lazy internals);
+  (b) the full dockerast tree: (a) + ``ins.syntax`` for every instruction and
+      every ONBUILD trigger (the Lark grammar runs once per instruction);
+  (c) (b) + the semantic model ``dockerast.semantic.model.analyze(tree)``;
+  (d) ``dockerfile.parse_string`` (PyPI ``dockerfile``: BuildKit's Go parser
+      v0.12 through cgo);
+  (e) ``dockerfile_parse.DockerfileParser(fileobj=...).structure``.
+
+Throughput is the best of N repeats of one pass over the whole corpus (MB =
+10^6 bytes of source).  Memory is measured in a fresh subprocess per parser,
+holding the results of the whole corpus at once:
+
+* "peak heap" / "held heap": tracemalloc's peak and final traced size during
+  that pass, per MB of source.  tracemalloc sees Python allocations only: for
+  the Go parser it counts the returned Python tuples, not the Go heap;
+* "RSS growth": peak resident set (VmHWM, reset through /proc/self/clear_refs
+  after warm-up) minus the resident set before the pass, per MB of source,
+  in a separate subprocess without tracemalloc.  It is the only figure that
+  includes the Go heap; it is coarse (allocator arenas, Go's GC pacing).
+
+Usage:
+
+    PYTHONPATH=. python benchmarks/parse.py [--repeat 5] [--corpus DIR] [--no-memory]
+    PYTHONPATH=. python benchmarks/parse.py --profile [--profile-top 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_CORPUS = Path(os.environ.get("DOCKERAST_SHARED", ROOT.parent / "shared")) / "corpus" / "real"
+MB = 1_000_000
+
+
+# -- the corpus -------------------------------------------------------------------
+
+
+def load_corpus(directory: Path) -> list[tuple[str, bytes]]:
+    """Every file under ``directory`` (dot files included), sorted, as (text, bytes)."""
+    paths = sorted(p for p in directory.rglob("*") if p.is_file())
+    blobs = [p.read_bytes() for p in paths]
+    return [(b.decode("utf-8", "surrogateescape"), b) for b in blobs]
+
+
+# -- the parsers ------------------------------------------------------------------
+
+
+def _semantic_analyze() -> tuple[Callable | None, str]:
+    try:
+        from dockerast.semantic.model import analyze  # noqa: PLC0415
+    except ImportError as error:
+        return None, f"skipped: dockerast.semantic.model.analyze is not importable ({error})"
+    return analyze, ""
+
+
+def force_syntax(tree) -> None:
+    """Run the grammar on every instruction and on every (nested) ONBUILD trigger."""
+    for ins in tree.instructions:
+        syntax = ins.syntax
+        while syntax.trigger is not None:
+            syntax = syntax.trigger.syntax
+
+
+def make_parsers() -> dict[str, tuple[str, Callable[[str, bytes], object] | None, str]]:
+    """key -> (label, function(text, data) -> result, note); function None when unavailable."""
+    import dockerast  # noqa: PLC0415
+
+    parsers: dict[str, tuple[str, Callable | None, str]] = {}
+
+    def split_only(text: str, data: bytes):
+        return dockerast.parse(text)
+
+    def full(text: str, data: bytes):
+        tree = dockerast.parse(text)
+        force_syntax(tree)
+        return tree
+
+    parsers["a"] = ("(a) dockerast.parse (split, lazy)", split_only, "")
+    parsers["b"] = ("(b) dockerast full tree (+ins.syntax)", full, "")
+
+    analyze, note = _semantic_analyze()
+    if analyze is not None:
+
+        def semantic(text: str, data: bytes):
+            tree = dockerast.parse(text)
+            force_syntax(tree)
+            return tree, analyze(tree)
+
+        parsers["c"] = ("(c) (b) + semantic analyze(tree)", semantic, "")
+    else:
+        parsers["c"] = ("(c) (b) + semantic analyze(tree)", None, note)
+
+    try:
+        import dockerfile  # noqa: PLC0415
+    except ImportError as error:
+        parsers["d"] = ("(d) dockerfile.parse_string (Go)", None, f"skipped: {error}")
+    else:
+
+        def go(text: str, data: bytes):
+            return dockerfile.parse_string(text)
+
+        parsers["d"] = ("(d) dockerfile.parse_string (Go)", go, "")
+
+    try:
+        from dockerfile_parse import DockerfileParser  # noqa: PLC0415
+    except ImportError as error:
+        parsers["e"] = ("(e) dockerfile_parse .structure", None, f"skipped: {error}")
+    else:
+
+        def dfp(text: str, data: bytes):
+            return DockerfileParser(fileobj=io.BytesIO(data)).structure
+
+        parsers["e"] = ("(e) dockerfile_parse .structure", dfp, "")
+    return parsers
+
+
+# -- measurements -------------------------------------------------------------------
+
+
+def run_all(fn: Callable, corpus: list[tuple[str, bytes]]) -> None:
+    for text, data in corpus:
+        fn(text, data)
+
+
+def best_time(fn: Callable, corpus: list[tuple[str, bytes]], repeat: int) -> float:
+    run_all(fn, corpus)  # warm-up: imports, grammar construction, Go runtime start
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        run_all(fn, corpus)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def child_memory(key: str, mode: str, corpus_dir: Path) -> dict:
+    """In a fresh process: memory while holding the results for the whole corpus."""
+    corpus = load_corpus(corpus_dir)
+    label, fn, note = make_parsers()[key]
+    if fn is None:
+        return {"error": note}
+    for text, data in corpus[:50]:  # warm-up on a few files only, so that arenas stay small
+        fn(text, data)
+    gc.collect()
+    if mode == "tracemalloc":
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        held = [fn(text, data) for text, data in corpus]
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del held
+        return {"peak": peak - base, "held": current - base}
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current RSS
+        base = _status_kib("VmRSS")
+    except OSError as error:
+        return {"error": f"cannot reset the peak RSS: {error}"}
+    held = [fn(text, data) for text, data in corpus]
+    peak = _status_kib("VmHWM")
+    del held
+    return {"rss_growth": (peak - base) * 1024}
+
+
+def measure_memory(key: str, corpus_dir: Path) -> dict:
+    out: dict = {}
+    for mode in ("tracemalloc", "rss"):
+        cmd = [sys.executable, __file__, "--corpus", str(corpus_dir), "--_child", key, mode]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        if proc.returncode != 0:
+            out.setdefault("error", proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "child failed")
+            continue
+        out.update(json.loads(proc.stdout))
+    return out
+
+
+# -- output -----------------------------------------------------------------------
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="directory of Dockerfiles (recursive)")
+    ap.add_argument("--repeat", type=int, default=5, help="timed passes per parser; the best one counts (default 5)")
+    ap.add_argument("--only", default="abcde", help="which parsers to run, e.g. 'abd' (default: abcde)")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    ap.add_argument("--profile", action="store_true", help="cProfile one pass of (b) and print the top functions")
+    ap.add_argument("--profile-top", type=int, default=30)
+    ap.add_argument("--_child", nargs=2, metavar=("KEY", "MODE"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args._child:
+        print(json.dumps(child_memory(args._child[0], args._child[1], args.corpus)))
+        return 0
+
+    corpus = load_corpus(args.corpus)
+    if not corpus:
+        print(f"no files under {args.corpus}", file=sys.stderr)
+        return 2
+    size = sum(len(data) for _, data in corpus)
+    parsers = make_parsers()
+    command = f"PYTHONPATH={ROOT} {Path(sys.executable).name} benchmarks/parse.py --repeat {args.repeat}"
+    if args.corpus != DEFAULT_CORPUS:
+        command += f" --corpus {args.corpus}"
+
+    if args.profile:
+        _, fn, _ = parsers["b"]
+        run_all(fn, corpus)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        run_all(fn, corpus)
+        profiler.disable()
+        print(f"cProfile of one pass of (b) over {len(corpus)} files, {size / MB:.2f} MB")
+        stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+        print(f"\n-- top {args.profile_top} by own time (tottime) --")
+        stats.sort_stats("tottime").print_stats(args.profile_top)
+        print(f"-- top {args.profile_top} by cumulative time --")
+        stats.sort_stats("cumulative").print_stats(args.profile_top)
+        return 0
+
+    print(f"corpus: {args.corpus}: {len(corpus)} files, {size:,} bytes ({size / MB:.2f} MB); best of {args.repeat}")
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    results = {}
+    for key in args.only:
+        label, fn, note = parsers[key]
+        if fn is None:
+            results[key] = {"label": label, "note": note}
+            continue
+        seconds = best_time(fn, corpus, args.repeat)
+        results[key] = {"label": label, "seconds": seconds, "mbps": size / MB / seconds}
+        if not args.no_memory:
+            results[key].update(measure_memory(key, args.corpus))
+
+    go = results.get("d", {}).get("mbps")
+    header = f"{'parser':<40} {'MB/s':>7} {'vs Go':>6} {'s/pass':>7} {'peak heap':>10} {'held heap':>10} {'RSS growth':>11}"
+    print()
+    print(header)
+    print(f"{'':<40} {'':>7} {'(x)':>6} {'':>7} {'MB/MB src':>10} {'MB/MB src':>10} {'MB/MB src':>11}")
+    print("-" * len(header))
+    for key, r in results.items():
+        if "mbps" not in r:
+            print(f"{r['label']:<40} {r['note']}")
+            continue
+        ratio = r["mbps"] / go if go else None
+        peak = r.get("peak")
+        held = r.get("held")
+        rss = r.get("rss_growth")
+        if key == "d":  # tracemalloc cannot see the Go heap
+            peak_s = "n/a (Go)"
+            held_s = "n/a (Go)"
+        else:
+            peak_s = "-" if peak is None else f"{peak / size:.1f}"
+            held_s = "-" if held is None else f"{held / size:.1f}"
+        rss_s = "-" if rss is None else f"{rss / size:.1f}"
+        print(
+            f"{r['label']:<40} {r['mbps']:>7.2f} {_fmt_ratio(ratio):>6} {r['seconds']:>7.3f} {peak_s:>10} {held_s:>10} {rss_s:>11}"
+        )
+        if "error" in r:
+            print(f"{'':<40} memory: {r['error']}")
+    print()
+    print("vs Go: throughput divided by the Go parser's (>1 is faster than BuildKit's parser via cgo).")
+    print("peak/held heap: tracemalloc, Python allocations while holding every result of the corpus")
+    print("  (for (d) that would be only the returned tuples, so it is not shown: the Go heap is invisible to it).")
+    print("RSS growth: VmHWM - VmRSS before the pass, fresh subprocess, no tracemalloc; includes the Go heap.")
+    print(f"reproduce: cd {ROOT} && {command}")
+    print(f"profile (b): cd {ROOT} && PYTHONPATH={ROOT} python benchmarks/parse.py --profile")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
