@@ -202,6 +202,10 @@ class Instruction:
         return self.segments[-1][1] if self.segments else 0
 
     def physical_span(self, start: int, end: int) -> Span:
+        segments = self.segments
+        if len(segments) == 1:  # the common one-line instruction
+            base = segments[0][0]
+            return Span(base + start, base + end)
         if start == end:
             p = self.physical_offset(start)
             return Span(p, p)

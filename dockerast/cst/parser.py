@@ -168,10 +168,10 @@ class _Reader:
         healthcheck_type = None
         trigger = None
         for child in children[1:]:
-            if isinstance(child, Tree):
+            kind = getattr(child, "type", None)
+            if kind is None:  # the instruction ONBUILD wraps
                 trigger = self.trigger(child)
                 continue
-            kind = child.type
             if kind == "FLAG":
                 flags.append(self.flag(child))
             elif kind in ("PLAIN_WORD", "QUOTED_WORD"):
@@ -187,7 +187,7 @@ class _Reader:
             "trigger": trigger,
             "healthcheck_type": healthcheck_type,
         }
-        rule = tree.data
+        rule = tree.data.value
         if rule in ("exec_or_shell", "json_or_words", "healthcheck") and arguments is not None:
             try:
                 strings = parse_exec_form(arguments.text)
