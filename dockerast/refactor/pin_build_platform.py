@@ -1,0 +1,141 @@
+"""Run builder stages natively: ``FROM --platform=$BUILDPLATFORM``.
+
+In a multi-platform build every stage runs on the target platform by
+default, under emulation when it differs from the build machine's.  A stage
+that only cross-compiles for the target (Go with ``GOOS``/``GOARCH``, cargo
+``--target``, tonistiigi/xx's ``xx-*`` helpers) and hands its output to the
+final image through ``COPY --from`` can run on the build platform instead,
+often ten times faster, with the same result.
+
+Pinning a stage that does *not* cross-compile would silently ship binaries
+for the build machine's architecture, so such a stage is refused unless the
+caller says its outputs do not depend on the platform.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dockerast.cst.nodes import Dockerfile, FromInstruction
+from dockerast.refactor.edits import TextEdit, apply_edits
+from dockerast.refactor.references import TARGET_ARGS, referenced_names
+from dockerast.refactor.result import RefactorError, RefactorResult, finish, require_valid
+from dockerast.refactor.safety import check_same_meaning
+from dockerast.semantic.model import BuildModel, analyze
+
+OPERATION = "pin_build_platform"
+PLATFORM_FLAG = "--platform=$BUILDPLATFORM"
+
+# Tools that build for another platform than the one they run on.
+_CROSS_COMPILERS = re.compile(r"\bxx-[a-z]|\bcargo\b[^\n]*--target\b|\bGOOS=|\bGOARCH=|\bCC=\S*-linux-gnu")
+
+
+def cross_compile_evidence(tree: Dockerfile, model: BuildModel, stage_index: int) -> str | None:
+    """Why a stage looks like it builds for the target platform, or None."""
+    instructions = tree.instructions
+    for i in model.stages[stage_index].instruction_indices[1:]:
+        ins = instructions[i]
+        used = referenced_names(ins) & TARGET_ARGS
+        if used:
+            return f"line {_line(tree, i)} uses {', '.join(sorted(used))}"
+        match = _CROSS_COMPILERS.search(ins.logical)
+        if match:
+            return f"line {_line(tree, i)} cross-compiles ({match.group().strip()})"
+    return None
+
+
+def builder_stages(tree: Dockerfile, model: BuildModel | None = None) -> tuple[int, ...]:
+    """Stages that feed other stages only by COPY --from / RUN --mount and cross-compile."""
+    model = model or analyze(tree)
+    final = len(model.stages) - 1
+    copied = {r.stage for r in model.stage_references if r.kind != "from" and r.stage is not None}
+    based_on = {r.stage for r in model.stage_references if r.kind == "from" and r.stage is not None}
+    found = []
+    for stage in model.stages:
+        if stage.index == final or stage.index not in copied or stage.index in based_on:
+            continue
+        if stage.platform is not None:
+            continue
+        if cross_compile_evidence(tree, model, stage.index) is not None:
+            found.append(stage.index)
+    return tuple(found)
+
+
+def pin_build_platform(
+    tree: Dockerfile,
+    stages: list[str | int] | None = None,
+    *,
+    platform_independent: bool = False,
+) -> RefactorResult:
+    """Add ``--platform=$BUILDPLATFORM`` to builder stages (found, or named in ``stages``).
+
+    Stages that already carry ``--platform`` are left alone.  A named stage
+    with no sign of cross-compiling is refused unless ``platform_independent``
+    says its outputs (sources, assets) are the same for every platform.
+    """
+    require_valid(tree, OPERATION)
+    model = analyze(tree)
+    if stages is None:
+        chosen = builder_stages(tree, model)
+    else:
+        chosen = tuple(_stage_index(model, s) for s in stages)
+        for index in chosen:
+            stage = model.stages[index]
+            if index == len(model.stages) - 1:
+                raise RefactorError(
+                    f"{OPERATION}: stage {_stage_label(stage)} is the final image; pinning it would ship the build machine's platform"
+                )
+            if stage.platform is None and not platform_independent and cross_compile_evidence(tree, model, index) is None:
+                raise RefactorError(
+                    f"{OPERATION}: stage {_stage_label(stage)} shows no sign of cross-compiling (no TARGETOS/TARGETARCH, "
+                    "GOOS/GOARCH, cargo --target or xx- helper); on $BUILDPLATFORM it would build for the build "
+                    "machine, not the target. Pass platform_independent=True if its outputs do not depend on the platform."
+                )
+    new_text = _pinned_text(tree, model, chosen)
+    names = [_stage_label(model.stages[i]) for i in chosen if model.stages[i].platform is None]
+    description = f"pinned {', '.join(names)} to $BUILDPLATFORM" if names else "no builder stage to pin"
+    return finish(
+        tree,
+        new_text,
+        description,
+        operation=OPERATION,
+        again=lambda t: _pinned_text(t, analyze(t), chosen),
+        check_meaning=lambda old, new: check_same_meaning(old, new, platform_of_stages=frozenset(chosen)),
+    )
+
+
+def _pinned_text(tree: Dockerfile, model: BuildModel, chosen: tuple[int, ...]) -> str:
+    offsets = tree.instruction_offsets()
+    edits = []
+    for index in chosen:
+        stage = model.stages[index]
+        if stage.platform is not None:
+            continue
+        ins = tree.instructions[stage.from_index]
+        assert isinstance(ins, FromInstruction)
+        first = ins.flags[0].span if ins.flags else ins.image_span
+        at = offsets[stage.from_index] + first.start
+        edits.append(TextEdit(at, at, PLATFORM_FLAG + " "))
+    return apply_edits(str(tree), edits)
+
+
+def _stage_index(model: BuildModel, name: str | int) -> int:
+    if isinstance(name, int) or str(name).isdigit():
+        index = int(name)
+        if 0 <= index < len(model.stages):
+            return index
+    else:
+        stage = model.stage_by_name(str(name))
+        if stage is not None:
+            return stage.index
+    known = ", ".join(_stage_label(s) for s in model.stages)
+    raise RefactorError(f"{OPERATION}: no stage {name!r} (stages: {known})")
+
+
+def _stage_label(stage) -> str:
+    return repr(stage.name) if stage.name else f"#{stage.index}"
+
+
+def _line(tree: Dockerfile, index: int) -> int:
+    offset = tree.instruction_offsets()[index]
+    return str(tree).count("\n", 0, offset) + 1
