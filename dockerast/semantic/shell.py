@@ -18,10 +18,13 @@ Supported syntax:
   where the word ``w`` is itself expanded (always, even when unused);
 * ``${v#p}`` ``${v##p}`` ``${v%p}`` ``${v%%p}`` ``${v/p/r}`` ``${v//p/r}``
   where ``p`` is a pattern: ``*`` is any run of characters, ``?`` one
-  character, ``\\`` escapes ``*``, ``?``, ``\\``, ``}`` and ``/``.  Neither
-  wildcard matches a newline.  In ``${v//p/r}`` the replacement may refer to
-  the matched text as ``$0`` / ``${0}`` (and ``$$`` is a dollar), because
-  BuildKit hands it to Go's regexp template expansion;
+  character, and a backslash (whatever the escape character) escapes ``*``,
+  ``?``, ``\\``, ``}`` and ``/``; any other escape is an error.  Neither
+  wildcard matches a newline.  ``p`` and ``r`` are expanded first and keep
+  their escape characters.  A ``$0`` or ``${0}`` that reaches the replacement
+  of ``${v//p/r}`` (from a variable's value, or written ``\\$0``, which
+  keeps its backslash) stands for the matched text and ``$$`` for a dollar,
+  because BuildKit hands it to Go's regexp template expansion;
 * word splitting after expansion (:meth:`ShellLex.process_words`): text that
   came from expansions or unquoted source is split on whitespace, quoted text
   is not, and empty words are dropped.
@@ -78,7 +81,10 @@ class ExpansionError(ValueError):
     """A word BuildKit refuses to expand, e.g. ``${v:?msg}`` with ``v`` unset,
     ``${}``, an unterminated quote or an unsupported modifier such as ``${v=w}``.
 
-    ``reason`` says what is wrong (BuildKit's wording), ``word`` is the input.
+    ``reason`` says what is wrong in BuildKit's wording, except where BuildKit
+    would print U+FFFD for the end of input: ``${v`` is reported as
+    ``syntax error: missing '}'`` and a pattern ending in a lone backslash as
+    ``invalid escape '\\' at end of pattern``.  ``word`` is the input.
     """
 
     def __init__(self, word: str, reason: str) -> None:
@@ -763,9 +769,20 @@ def _expand_template(template: str, matched: str) -> str:
 
 
 def _upper(name: str) -> str:
-    """Upper-case one character at a time, as Go's ``strings.ToUpper`` does
-    (characters whose upper case is longer, like ``ß``, stay as they are)."""
-    return "".join(up if len(up := ch.upper()) == 1 else ch for ch in name)
+    """Upper-case one character at a time with Unicode's simple mappings, as
+    Go's ``strings.ToUpper`` does: ``ß`` stays ``ß`` instead of becoming ``SS``."""
+    return "".join(_upper_char(ch) for ch in name)
+
+
+def _upper_char(ch: str) -> str:
+    upper = ch.upper()
+    if len(upper) == 1:
+        return upper
+    # Python only exposes full mappings.  Where the full upper case is longer,
+    # the simple one is the title case (Greek letters with iota subscript) or
+    # the character itself.
+    title = ch.title()
+    return title if len(title) == 1 else ch
 
 
 _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
