@@ -48,9 +48,9 @@ def move_instructions(
     outside = [i for i in moved if model.stage_of(i) != stage]
     if outside or stage is None:
         raise RefactorError(f"{OPERATION}: instructions can only move within their stage; {str(selected)!r} is not in the anchor's stage")
-    if any(i == model.stages[stage].from_index for i in moved):
+    if any(i == stage.from_index for i in moved):
         raise RefactorError(f"{OPERATION}: a stage's FROM cannot move")
-    if before is not None and anchor == model.stages[stage].from_index:
+    if before is not None and anchor == stage.from_index:
         raise RefactorError(f"{OPERATION}: nothing can move above the stage's FROM")
     new_order = planned_order(len(tree.instructions), moved, anchor, after=after is not None)
     _refuse_broken_dependencies(tree, new_order, moved)

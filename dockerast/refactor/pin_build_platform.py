@@ -21,7 +21,7 @@ from dockerast.refactor.edits import TextEdit, apply_edits
 from dockerast.refactor.references import TARGET_ARGS, referenced_names
 from dockerast.refactor.result import RefactorError, RefactorResult, finish, require_valid
 from dockerast.refactor.safety import check_same_meaning
-from dockerast.semantic.model import BuildModel, analyze
+from dockerast.semantic.model import SemanticModel, analyze
 
 OPERATION = "pin_build_platform"
 PLATFORM_FLAG = "--platform=$BUILDPLATFORM"
@@ -30,7 +30,7 @@ PLATFORM_FLAG = "--platform=$BUILDPLATFORM"
 _CROSS_COMPILERS = re.compile(r"\bxx-[a-z]|\bcargo\b[^\n]*--target\b|\bGOOS=|\bGOARCH=|\bCC=\S*-linux-gnu")
 
 
-def cross_compile_evidence(tree: Dockerfile, model: BuildModel, stage_index: int) -> str | None:
+def cross_compile_evidence(tree: Dockerfile, model: SemanticModel, stage_index: int) -> str | None:
     """Why a stage looks like it builds for the target platform, or None."""
     instructions = tree.instructions
     for i in model.stages[stage_index].instruction_indices[1:]:
@@ -44,7 +44,7 @@ def cross_compile_evidence(tree: Dockerfile, model: BuildModel, stage_index: int
     return None
 
 
-def builder_stages(tree: Dockerfile, model: BuildModel | None = None) -> tuple[int, ...]:
+def builder_stages(tree: Dockerfile, model: SemanticModel | None = None) -> tuple[int, ...]:
     """Stages that feed other stages only by COPY --from / RUN --mount and cross-compile."""
     model = model or analyze(tree)
     final = len(model.stages) - 1
@@ -104,7 +104,7 @@ def pin_build_platform(
     )
 
 
-def _pinned_text(tree: Dockerfile, model: BuildModel, chosen: tuple[int, ...]) -> str:
+def _pinned_text(tree: Dockerfile, model: SemanticModel, chosen: tuple[int, ...]) -> str:
     offsets = tree.instruction_offsets()
     edits = []
     for index in chosen:
@@ -119,7 +119,7 @@ def _pinned_text(tree: Dockerfile, model: BuildModel, chosen: tuple[int, ...]) -
     return apply_edits(str(tree), edits)
 
 
-def _stage_index(model: BuildModel, name: str | int) -> int:
+def _stage_index(model: SemanticModel, name: str | int) -> int:
     if isinstance(name, int) or str(name).isdigit():
         index = int(name)
         if 0 <= index < len(model.stages):

@@ -35,7 +35,7 @@ from dockerast.cst.nodes import (
     RunInstruction,
 )
 from dockerast.refactor.result import RefactorError
-from dockerast.semantic.model import BuildModel, analyze
+from dockerast.semantic.model import SemanticModel, analyze
 
 LAYER_TYPES = (RunInstruction, CopyInstruction, AddInstruction)
 _KINDS = {"line", "index", "layer", "stage", *INSTRUCTION_TYPES}
@@ -76,7 +76,7 @@ class Selector:
         prefix = f"{self.stage}/" if self.stage else ""
         return f"{prefix}{self.kind}:{self.value}" if self.value else f"{prefix}{self.kind}"
 
-    def resolve(self, tree: Dockerfile, model: BuildModel | None = None) -> tuple[int, ...]:
+    def resolve(self, tree: Dockerfile, model: SemanticModel | None = None) -> tuple[int, ...]:
         """Indices (in ``tree.instructions``) of the matching instructions, in order; never empty."""
         model = model or analyze(tree)
         stages = list(model.stages)
@@ -92,7 +92,7 @@ class Selector:
             raise SelectorError(f"selector {str(self)!r} matches no instruction")
         return found
 
-    def resolve_one(self, tree: Dockerfile, model: BuildModel | None = None) -> int:
+    def resolve_one(self, tree: Dockerfile, model: SemanticModel | None = None) -> int:
         found = self.resolve(tree, model)
         if len(found) > 1:
             raise SelectorError(
@@ -134,7 +134,7 @@ class Selector:
         return tuple(i for i in indices if type(instructions[i]) is cls and value in instructions[i].logical)
 
 
-def _find_stage(model: BuildModel, name: str, selector: str):
+def _find_stage(model: SemanticModel, name: str, selector: str):
     if name.isdigit():
         index = int(name)
         if index < len(model.stages):

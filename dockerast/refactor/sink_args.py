@@ -15,7 +15,7 @@ from dockerast.refactor.move import reorder
 from dockerast.refactor.references import referenced_names
 from dockerast.refactor.result import RefactorError, RefactorResult, finish, require_valid
 from dockerast.refactor.safety import check_same_meaning
-from dockerast.semantic.model import BuildModel, analyze
+from dockerast.semantic.model import SemanticModel, analyze
 
 OPERATION = "sink_args"
 
@@ -42,7 +42,7 @@ def sink_args(tree: Dockerfile, names: list[str] | None = None, stage: str | int
     )
 
 
-def _stage(model: BuildModel, stage: str | int):
+def _stage(model: SemanticModel, stage: str | int):
     if isinstance(stage, int) or str(stage).isdigit():
         index = int(stage)
         return model.stages[index] if 0 <= index < len(model.stages) else None
@@ -50,7 +50,7 @@ def _stage(model: BuildModel, stage: str | int):
 
 
 def _plan(
-    tree: Dockerfile, model: BuildModel, wanted: frozenset[str] | None, stage_filter: str | int | None
+    tree: Dockerfile, model: SemanticModel, wanted: frozenset[str] | None, stage_filter: str | int | None
 ) -> tuple[list[int], list[int]]:
     """The new instruction order, and the ARG instructions it moves."""
     instructions = tree.instructions
