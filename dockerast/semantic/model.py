@@ -1,0 +1,693 @@
+"""What a Dockerfile means to BuildKit: stages, meta ARGs, scopes, expansion, stage references.
+
+``analyze(tree)`` reads a parsed :class:`~dockerast.cst.nodes.Dockerfile`
+once and returns an immutable :class:`SemanticModel`::
+
+    model = analyze(tree, build_args={"VERSION": "1.2"}, target_platform="linux/arm64")
+    model.stages[0].name                  # "builder"
+    model.scope_at(7).get("TARGETARCH")   # "arm64"
+    model.expand(7, "$GOPATH/bin")
+
+The rules follow BuildKit's Dockerfile frontend
+(frontend/dockerfile/dockerfile2llb/convert.go and instructions/), so that
+the values shown are the ones a build would use:
+
+* ARGs before the first FROM are *meta ARGs*: they, and the automatic platform
+  ARGs (``TARGETARCH``...), are visible in FROM lines only.  Inside a stage a
+  name is visible after an ``ARG name`` declares it; without a default it
+  takes the global value.
+* A build argument replaces the default of a *declared* ARG; it does nothing
+  for a name no ARG declares (the automatic platform ARGs count as declared
+  in the global scope).
+* ENV and ARG write one list of variables, the later write of a name winning:
+  ``ENV`` after ``ARG`` overrides it, and so does an ``ARG`` with a value
+  after an ``ENV``.
+* A stage built FROM an earlier stage starts with that stage's variables,
+  ENV *and* ARG (convert.go, ``dispatchState.init`` copies the LLB state and
+  the build args; the reference's "Scope" section says the same), followed by
+  that stage's ONBUILD triggers.
+* Variable names are case-sensitive.  BuildKit's expansion reads its LLB
+  environment list, which compares names exactly on every platform; only the
+  image config's ENV list folds case, and only when the frontend itself runs
+  on Windows (shell/equal_env_windows.go, used by convert.go ``addEnv``).
+  The model therefore folds no case, whatever the stage's platform.
+
+The model never raises for a Dockerfile BuildKit would reject: such problems
+are listed in :attr:`SemanticModel.problems`, and the value concerned is
+treated as unset.  :meth:`SemanticModel.expand` and
+:meth:`SemanticModel.effective_words` do raise
+:class:`~dockerast.semantic.shell.ExpansionError`, where BuildKit would fail
+the build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from dockerast.cst.nodes import (
+    AddInstruction,
+    ArgInstruction,
+    CopyInstruction,
+    Dockerfile,
+    EnvInstruction,
+    ExposeInstruction,
+    FromInstruction,
+    Instruction,
+    LabelInstruction,
+    OnbuildInstruction,
+    RunInstruction,
+    Span,
+    StopsignalInstruction,
+    UserInstruction,
+    VolumeInstruction,
+    WorkdirInstruction,
+)
+from dockerast.semantic.platform import Platform, automatic_platform_args, parse_platform
+from dockerast.semantic.references import StageReference, flag_value_span, mount_fields, stage_index_of
+from dockerast.semantic.scope import (
+    EMPTY_SCOPE,
+    Declared,
+    Scope,
+    declare_meta_args,
+    declare_stage_args,
+    set_env,
+)
+from dockerast.semantic.shell import ExpansionError, ShellLex
+
+__all__ = [
+    "MetaArg",
+    "Platform",
+    "Scope",
+    "SemanticModel",
+    "SemanticProblem",
+    "Stage",
+    "StageReference",
+    "analyze",
+]
+
+# instructions/parse.go, ``validStageName``, applied to the lower-cased name.
+_VALID_STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
+# A COPY/ADD source that is a heredoc rather than a path (parser.ParseHeredoc).
+_HEREDOC_WORD = re.compile(r"[0-9]*<<-?\s*[^<]*\Z")
+# Go's strings.TrimSpace, as parseVolume applies it.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0"
+
+
+@dataclass(frozen=True, slots=True)
+class MetaArg:
+    """One ``name[=default]`` of an ARG before the first FROM.
+
+    ``default`` is raw (quotes as written) or None; ``value`` is what the
+    global scope holds for ``name`` after this declaration (the build
+    argument, the expanded default, or an automatic platform value), None if
+    nothing.  Spans are relative to the ARG instruction.
+    """
+
+    name: str
+    default: str | None
+    instruction_index: int
+    name_span: Span
+    default_span: Span | None
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticProblem:
+    """Something BuildKit would refuse, found while reading the meaning of the file.
+
+    ``span`` is relative to the instruction, or None for the whole instruction.
+    """
+
+    instruction_index: int
+    message: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A build stage: a FROM and the instructions up to the next FROM.
+
+    * ``name``: the name after ``AS``, lower-cased as BuildKit compares it,
+      or None; ``name_span`` is relative to the FROM instruction;
+    * ``from_index`` / ``instruction_indices`` / ``instructions``: positions in
+      ``tree.instructions`` (FROM first) and the nodes themselves;
+    * ``base_name``: the image or stage after FROM, as written;
+      ``expanded_base_name``: after expanding the global scope (None when
+      that fails or gives nothing);
+    * ``platform``: the ``--platform`` value as written, or None;
+      ``expanded_platform``: after expansion, None without the flag or on error;
+    * ``base_stage``: the index of the stage this one is built FROM, or None
+      for an image;
+    * ``effective_platform``: what the stage builds for: the base stage's
+      platform, else the ``--platform`` one, else the target platform.
+    """
+
+    index: int
+    name: str | None
+    name_span: Span | None
+    from_index: int
+    instruction_indices: tuple[int, ...]
+    instructions: tuple[Instruction, ...]
+    base_name: str
+    base_name_span: Span | None
+    platform: str | None
+    expanded_base_name: str | None
+    expanded_platform: str | None
+    base_stage: int | None
+    effective_platform: Platform
+
+    @property
+    def display_name(self) -> str:
+        """The name, or ``stage-<index>`` as BuildKit calls an unnamed stage."""
+        return self.name if self.name is not None else f"stage-{self.index}"
+
+
+@dataclass(frozen=True, eq=False)
+class SemanticModel:
+    """The meaning of one Dockerfile for one set of build options; see :func:`analyze`."""
+
+    tree: Dockerfile
+    build_args: Mapping[str, str]
+    target_platform: Platform
+    build_platform: Platform
+    platform_args: Mapping[str, str]
+    meta_args: tuple[MetaArg, ...]
+    global_scope: Scope
+    stages: tuple[Stage, ...]
+    stage_references: tuple[StageReference, ...]
+    problems: tuple[SemanticProblem, ...]
+    _scopes: tuple[Scope, ...]
+    _final_scopes: tuple[Scope, ...]
+    _stage_of: tuple[int | None, ...]
+    _declared: Mapping[int, tuple[Declared, ...]]
+    _dependencies: tuple[frozenset[int], ...]
+    _lex: ShellLex
+
+    # -- stages --------------------------------------------------------------
+
+    def stage_by_name(self, name: str) -> Stage | None:
+        """The stage called ``name`` in any case; the last one when several are."""
+        wanted = name.lower()
+        for stage in reversed(self.stages):
+            if stage.name == wanted:
+                return stage
+        return None
+
+    def stage_of(self, instruction_index: int) -> Stage | None:
+        """The stage holding that instruction; None before the first FROM."""
+        position = self._stage_of[instruction_index]
+        return None if position is None else self.stages[position]
+
+    def dependencies(self, stage_index: int) -> frozenset[int]:
+        """The stages ``stage_index`` needs directly: its base stage, the stages
+        its ``COPY --from`` and ``RUN --mount=from=`` name, and those named by
+        the ONBUILD triggers of its base stage."""
+        return self._dependencies[stage_index]
+
+    def target_stage(self, target: int | str | None = None) -> int:
+        """The index of a stage given by index or name; the last stage by default.
+
+        Raises KeyError for a name no stage has, IndexError for a bad index.
+        """
+        if target is None:
+            if not self.stages:
+                raise IndexError("the Dockerfile has no stages")
+            return len(self.stages) - 1
+        if isinstance(target, int):
+            return self.stages[target].index
+        stage = self.stage_by_name(target)
+        if stage is None:
+            raise KeyError(f"target stage {target!r} could not be found")
+        return stage.index
+
+    def required_stages(self, target: int | str | None = None) -> frozenset[int]:
+        """The stages a build of ``target`` (default: the last stage) needs, itself included."""
+        start = self.target_stage(target)
+        seen = {start}
+        pending = [start]
+        while pending:
+            for dep in self._dependencies[pending.pop()]:
+                if dep not in seen:
+                    seen.add(dep)
+                    pending.append(dep)
+        return frozenset(seen)
+
+    def build_order(self, target: int | str | None = None) -> tuple[int, ...]:
+        """The stages needed for ``target`` in the order BuildKit dispatches them:
+        file order, which puts every stage after those it uses when all
+        references point backwards (BuildKit refuses the others)."""
+        return tuple(sorted(self.required_stages(target)))
+
+    # -- variables -------------------------------------------------------------
+
+    def scope_at(self, instruction_index: int) -> Scope:
+        """The ARG and ENV values in force just *before* that instruction runs.
+
+        For a FROM, or an instruction before the first FROM, that is the
+        global scope at that point (what a FROM line expands with).
+        """
+        return self._scopes[instruction_index]
+
+    def final_scope(self, stage_index: int) -> Scope:
+        """The variables at the end of a stage: what a stage built FROM it starts with."""
+        return self._final_scopes[stage_index]
+
+    def expand(self, instruction_index: int, word: str) -> str:
+        """Expand ``word`` with :meth:`scope_at` that instruction, as BuildKit's
+        word processor does (quotes removed, escapes applied).
+
+        Raises :class:`~dockerast.semantic.shell.ExpansionError` where BuildKit
+        fails the build (``${v:?}`` of an unset ``v``, a bad substitution...).
+        """
+        return self._lex.process_word(word, self.scope_at(instruction_index).values).result
+
+    def effective_words(self, instruction_index: int) -> tuple[str, ...]:
+        """The arguments of an instruction as BuildKit uses them.
+
+        Expanded, for the instructions BuildKit expands:
+
+        * FROM: the base name (global scope), then ``AS name`` unchanged;
+        * ARG: ``name=value`` with the value it resolved to (build argument,
+          expanded default, or global value), or ``name`` alone when it has none;
+        * ENV, LABEL: ``key=value``, both expanded with the variables before
+          the instruction;
+        * ADD, COPY: sources and destination, one word each (expansion does
+          not split them); heredoc sources stay as written;
+        * VOLUME: each path, trimmed then expanded;
+        * EXPOSE: the ports sorted, then each expanded *and split* on
+          whitespace (the only instruction that splits);
+        * USER, WORKDIR, STOPSIGNAL: the whole argument as one word.
+
+        Not expanded (returned as BuildKit passes them on): RUN, CMD,
+        ENTRYPOINT, SHELL and HEALTHCHECK give their JSON strings, or their
+        shell-form command line as one word, which the shell expands at run
+        time; MAINTAINER and ONBUILD give their text as one word; unknown
+        instructions their words.
+
+        Raises :class:`~dockerast.semantic.shell.ExpansionError` where BuildKit
+        would fail the build.
+        """
+        ins = self.tree.instructions[instruction_index]
+        values = self.scope_at(instruction_index).values
+        lex = self._lex
+
+        def expand(word: str) -> str:
+            return lex.process_word(word, values).result
+
+        if isinstance(ins, FromInstruction):
+            words = [w.text for w in ins.syntax.words]
+            if words:
+                words[0] = expand(words[0])
+            return tuple(words)
+        if isinstance(ins, ArgInstruction):
+            out = []
+            for declared in self._declared.get(instruction_index, ()):
+                if declared.error is not None:
+                    raise declared.error
+                out.append(declared.name if declared.value is None else f"{declared.name}={declared.value}")
+            return tuple(out)
+        if isinstance(ins, (EnvInstruction, LabelInstruction)):
+            return tuple(f"{expand(p.key)}={expand(p.value or '')}" for p in ins.pairs)
+        if isinstance(ins, (CopyInstruction, AddInstruction)):
+            if ins.is_exec_form:
+                return tuple(expand(p) for p in ins.paths)
+            heredocs = bool(ins.heredocs)
+            return tuple(p if heredocs and _HEREDOC_WORD.match(p) else expand(p) for p in ins.paths)
+        if isinstance(ins, VolumeInstruction):
+            return tuple(expand(p.strip(_GO_SPACE)) for p in ins.paths)
+        if isinstance(ins, ExposeInstruction):
+            out = []
+            for port in sorted(w.text for w in ins.ports):
+                out.extend(lex.process_words(port, values))
+            return tuple(out)
+        if isinstance(ins, (UserInstruction, WorkdirInstruction, StopsignalInstruction)):
+            return (expand(ins.arguments),)
+        exec_form = getattr(ins, "exec_form", None)
+        if exec_form is not None:
+            return tuple(a.value for a in exec_form)
+        if ins.arguments:
+            return (ins.arguments,)
+        return tuple(w.text for w in ins.syntax.words)
+
+
+def analyze(
+    tree: Dockerfile,
+    build_args: Mapping[str, str] | None = None,
+    target_platform: str = "linux/amd64",
+    build_platform: str | None = None,
+    target: str | None = None,
+) -> SemanticModel:
+    """Read the meaning of ``tree`` for a build with these options.
+
+    ``build_args`` are ``--build-arg`` values; ``target_platform`` is the
+    ``--platform`` of the build and ``build_platform`` the builder's own
+    (default: the target's, as BuildKit does when it is given only a
+    target); ``target`` is the stage being built (``--target``), which only
+    sets ``TARGETSTAGE``.  Raises ValueError for a platform that cannot be
+    parsed; never for the Dockerfile itself.
+    """
+    return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, target).run()
+
+
+class _Analysis:
+    """One run of :func:`analyze`; its state never leaves it."""
+
+    def __init__(
+        self,
+        tree: Dockerfile,
+        build_args: dict[str, str],
+        target_platform: str,
+        build_platform: str | None,
+        target: str | None,
+    ) -> None:
+        self.tree = tree
+        self.build_args = build_args
+        self.target_platform = parse_platform(target_platform)
+        self.build_platform = parse_platform(build_platform) if build_platform else self.target_platform
+        self.target = target
+        self.lex = ShellLex(tree.escape)
+        count = len(tree.instructions)
+        self.scopes: list[Scope] = [EMPTY_SCOPE] * count
+        self.stage_of: list[int | None] = [None] * count
+        self.declared: dict[int, tuple[Declared, ...]] = {}
+        self.problems: list[SemanticProblem] = []
+        self.references: list[StageReference] = []
+
+    def problem(self, index: int, message: str, span: Span | None = None) -> None:
+        self.problems.append(SemanticProblem(index, message, span))
+
+    def run(self) -> SemanticModel:
+        instructions = self.tree.instructions
+        froms = [i for i, ins in enumerate(instructions) if isinstance(ins, FromInstruction)]
+        names = [_stage_name(instructions[i]) for i in froms]
+        target_stage = self.target or (names[-1] if names else None) or ""
+        platform_args = automatic_platform_args(self.target_platform, self.build_platform, target_stage)
+        for key in platform_args:
+            if key in self.build_args:  # platform.go, ``defaultArgs``: build args override them
+                platform_args[key] = self.build_args[key]
+
+        first_from = froms[0] if froms else len(instructions)
+        global_scope, meta_args = self.meta_args(Scope.of(platform_args), first_from)
+        self.global_scope = global_scope
+        self.global_values = global_scope.values
+
+        # Stage names as COPY --from and --mount=from= see them: all of them,
+        # the last stage of a name winning (``findStateByName``).
+        final_names = {name: position for position, name in enumerate(names) if name is not None}
+
+        stages: list[Stage] = []
+        final_scopes: list[Scope] = []
+        dependencies: list[frozenset[int]] = []
+        earlier_names: dict[str, int] = {}
+        onbuild_refs: list[list[StageReference]] = []
+        for position, from_index in enumerate(froms):
+            end = froms[position + 1] if position + 1 < len(froms) else len(instructions)
+            stage = self.stage(position, from_index, end, names[position], earlier_names, stages)
+            stages.append(stage)
+            if stage.name is not None:
+                earlier_names[stage.name] = position
+
+            start = EMPTY_SCOPE
+            triggers: tuple[Instruction, ...] = ()
+            if stage.base_stage is not None:
+                start = final_scopes[stage.base_stage]
+                triggers = _onbuild_triggers(stages[stage.base_stage])
+            for trigger in triggers:
+                start = self.step(start, trigger, from_index)
+            final_scopes.append(self.stage_scopes(stage, start))
+
+            direct, onbuild = self.stage_references(stage, final_names, len(froms))
+            onbuild_refs.append(onbuild)
+            deps = {ref.stage for ref in direct if ref.stage is not None}
+            if stage.base_stage is not None:
+                deps.add(stage.base_stage)
+                deps.update(ref.stage for ref in onbuild_refs[stage.base_stage] if ref.stage is not None)
+            dependencies.append(frozenset(deps))
+
+        return SemanticModel(
+            tree=self.tree,
+            build_args=MappingProxyType(dict(self.build_args)),
+            target_platform=self.target_platform,
+            build_platform=self.build_platform,
+            platform_args=MappingProxyType(platform_args),
+            meta_args=meta_args,
+            global_scope=global_scope,
+            stages=tuple(stages),
+            stage_references=tuple(sorted(self.references, key=lambda r: (r.instruction_index, r.span.start))),
+            problems=tuple(sorted(self.problems, key=lambda p: p.instruction_index)),
+            _scopes=tuple(self.scopes),
+            _final_scopes=tuple(final_scopes),
+            _stage_of=tuple(self.stage_of),
+            _declared=MappingProxyType(self.declared),
+            _dependencies=tuple(dependencies),
+            _lex=self.lex,
+        )
+
+    # -- the global scope ---------------------------------------------------------
+
+    def meta_args(self, scope: Scope, first_from: int) -> tuple[Scope, tuple[MetaArg, ...]]:
+        instructions = self.tree.instructions
+        meta: list[MetaArg] = []
+        for index in range(first_from):
+            ins = instructions[index]
+            self.scopes[index] = scope
+            if not isinstance(ins, ArgInstruction):
+                # instructions/commands.go, ``CurrentStage``
+                self.problem(index, f"{ins.command} before the first FROM: no build stage in current context")
+                continue
+            pairs = ins.pairs
+            scope, declared = declare_meta_args(scope, pairs, self.build_args, self.lex)
+            self.declared[index] = declared
+            for pair, result in zip(pairs, declared):
+                if result.error is not None:
+                    self.problem(index, str(result.error), pair.value_span)
+                meta.append(
+                    MetaArg(
+                        name=pair.key,
+                        default=pair.value,
+                        instruction_index=index,
+                        name_span=pair.key_span,
+                        default_span=pair.value_span,
+                        value=scope.values.get(pair.key) if result.value is None else result.value,
+                    )
+                )
+        return scope, tuple(meta)
+
+    # -- stages -------------------------------------------------------------------
+
+    def stage(
+        self,
+        position: int,
+        from_index: int,
+        end: int,
+        name: str | None,
+        earlier_names: Mapping[str, int],
+        stages: list[Stage],
+    ) -> Stage:
+        ins = self.tree.instructions[from_index]
+        assert isinstance(ins, FromInstruction)
+        if name is not None and not _VALID_STAGE_NAME.match(name):
+            self.problem(
+                from_index,
+                f"invalid name for build stage: {ins.stage_name!r}, name can't start with a number or contain symbols",
+                ins.stage_name_span,
+            )
+        base_name = ins.image
+        expanded_base = self.expand_global(from_index, base_name, ins.image_span)
+        if expanded_base == "":
+            self.problem(from_index, f"base name ({base_name}) should not be blank", ins.image_span)
+            expanded_base = None
+
+        raw_platform = ins.platform
+        expanded_platform = None
+        parsed_platform = None
+        # BuildKit ignores an empty --platform= (``if v := st.Platform; v != ""``).
+        if raw_platform:
+            flag = ins.flag("platform")
+            span = flag.value_span if flag else None
+            expanded_platform = self.expand_global(from_index, raw_platform, span)
+            if expanded_platform == "":
+                self.problem(from_index, f"empty platform value from expression {raw_platform}", span)
+                expanded_platform = None
+            if expanded_platform is not None:
+                try:
+                    parsed_platform = parse_platform(expanded_platform)
+                except ValueError as error:
+                    self.problem(from_index, f"failed to parse platform {raw_platform}: {error}", span)
+
+        base_stage = earlier_names.get(expanded_base) if expanded_base is not None else None
+        if base_stage is not None:
+            # convert.go, ``dispatchState.init``: the base stage's platform wins.
+            effective = stages[base_stage].effective_platform
+        else:
+            effective = parsed_platform or self.target_platform
+        if ins.image_span is not None:
+            self.references.append(
+                StageReference("from", from_index, base_name, ins.image_span, expanded_base, base_stage, position)
+            )
+        indices = tuple(range(from_index, end))
+        return Stage(
+            index=position,
+            name=name,
+            name_span=ins.stage_name_span,
+            from_index=from_index,
+            instruction_indices=indices,
+            instructions=tuple(self.tree.instructions[i] for i in indices),
+            base_name=base_name,
+            base_name_span=ins.image_span,
+            platform=raw_platform,
+            expanded_base_name=expanded_base,
+            expanded_platform=expanded_platform,
+            base_stage=base_stage,
+            effective_platform=effective,
+        )
+
+    def expand_global(self, index: int, word: str, span: Span | None) -> str | None:
+        try:
+            return self.lex.process_word(word, self.global_values).result
+        except ExpansionError as error:
+            self.problem(index, str(error), span)
+            return None
+
+    def stage_scopes(self, stage: Stage, scope: Scope) -> Scope:
+        """Record the scope before each instruction of ``stage``; return the final one."""
+        instructions = self.tree.instructions
+        self.scopes[stage.from_index] = self.global_scope
+        self.stage_of[stage.from_index] = stage.index
+        for index in stage.instruction_indices[1:]:
+            self.scopes[index] = scope
+            self.stage_of[index] = stage.index
+            scope = self.step(scope, instructions[index], index, record=True)
+        return scope
+
+    def step(self, scope: Scope, ins: Instruction, index: int, record: bool = False) -> Scope:
+        """The scope after ``ins`` (an instruction of a stage, or an ONBUILD trigger)."""
+        if isinstance(ins, ArgInstruction):
+            pairs = ins.pairs
+            scope, declared = declare_stage_args(scope, pairs, self.build_args, self.global_values, self.lex)
+        elif isinstance(ins, EnvInstruction):
+            pairs = ins.pairs
+            scope, declared = set_env(scope, pairs, self.lex)
+        else:
+            return scope
+        if record:
+            self.declared[index] = declared
+            for pair, result in zip(pairs, declared):
+                if result.error is not None:
+                    self.problem(index, str(result.error), pair.value_span)
+        return scope
+
+    # -- references ----------------------------------------------------------------
+
+    def stage_references(
+        self, stage: Stage, final_names: Mapping[str, int], count: int
+    ) -> tuple[list[StageReference], list[StageReference]]:
+        """The COPY --from and --mount=from= references of ``stage``: its own, and
+        those of its ONBUILD triggers."""
+        direct: list[StageReference] = []
+        onbuild: list[StageReference] = []
+        for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
+            found = self.instruction_references(ins, index, stage, final_names, count, onbuild=False)
+            direct.extend(found)
+            if isinstance(ins, OnbuildInstruction) and ins.trigger is not None:
+                onbuild.extend(self.instruction_references(ins.trigger, index, stage, final_names, count, onbuild=True))
+        self.references.extend(direct)
+        self.references.extend(onbuild)
+        return direct, onbuild
+
+    def instruction_references(
+        self,
+        ins: Instruction,
+        index: int,
+        stage: Stage,
+        final_names: Mapping[str, int],
+        count: int,
+        onbuild: bool,
+    ) -> list[StageReference]:
+        found: list[StageReference] = []
+        if isinstance(ins, CopyInstruction):
+            flag = ins.flag("from")
+            if flag is not None and flag.value:
+                target = self.copy_from_stage(flag.value, index, flag.value_span, final_names, count)
+                if target is not None and target >= stage.index and not onbuild:
+                    self.problem(
+                        index,
+                        f"cannot copy from stage {flag.value!r}: it needs to be defined before stage "
+                        f"{stage.display_name!r}",
+                        flag.value_span,
+                    )
+                found.append(
+                    StageReference(
+                        "copy-from", index, flag.value, flag.value_span or flag.span, flag.value, target, stage.index, onbuild
+                    )
+                )
+        elif isinstance(ins, RunInstruction):
+            for flag in ins.flags:
+                if flag.name != "mount" or flag.value is None:
+                    continue
+                try:
+                    fields = mount_fields(flag.value)
+                except ValueError as error:
+                    self.problem(index, f"failed to parse csv mounts: {error}", flag.value_span)
+                    continue
+                for field in fields:
+                    if field.key != "from" or field.value is None:
+                        continue
+                    value = field.value
+                    span = flag_value_span(ins, flag, field.start, field.end)
+                    target = None
+                    dollar = value.find("$")
+                    if dollar != -1 and dollar != len(value) - 1:
+                        self.problem(index, "'from' doesn't support variable expansion, define alias stage instead", span)
+                    elif value:
+                        target = final_names.get(value.lower())
+                    if target is not None and target >= stage.index and not onbuild:
+                        self.problem(
+                            index,
+                            f"cannot mount from stage {value!r}: it needs to be defined before stage "
+                            f"{stage.display_name!r}",
+                            span,
+                        )
+                    found.append(StageReference("mount-from", index, value, span, value, target, stage.index, onbuild))
+        return found
+
+    def copy_from_stage(
+        self, value: str, index: int, span: Span | None, final_names: Mapping[str, int], count: int
+    ) -> int | None:
+        """``toCommand``: no variables; a number is an index; otherwise a name, any case."""
+        try:
+            unchanged = self.lex.process_word(value, {}).result == value
+        except ExpansionError:
+            unchanged = False
+        if not unchanged:
+            self.problem(
+                index,
+                "variable expansion is not supported for --from, define a new stage with FROM using ARG "
+                "from global scope as a workaround",
+                span,
+            )
+            return None
+        number = stage_index_of(value)
+        if number is not None:
+            if 0 <= number < count:
+                return number
+            self.problem(index, f"invalid stage index {number}", span)
+            return None
+        return final_names.get(value.lower())
+
+
+def _stage_name(ins: Instruction) -> str | None:
+    assert isinstance(ins, FromInstruction)
+    name = ins.stage_name
+    return None if name is None else name.lower()
+
+
+def _onbuild_triggers(stage: Stage) -> tuple[Instruction, ...]:
+    """The ONBUILD triggers of a stage, which run first in a stage built FROM it
+    (convert.go, ``resolveStages`` / ``initOnBuildTriggers``)."""
+    return tuple(
+        ins.trigger for ins in stage.instructions if isinstance(ins, OnbuildInstruction) and ins.trigger is not None
+    )

@@ -1,0 +1,189 @@
+"""The ARG and ENV values in force at a point of a Dockerfile, and how ARG and ENV change them.
+
+BuildKit keeps one list of variables per stage (its LLB state's environment):
+``ENV`` and ``ARG`` both write into it, the last write of a name wins, and
+every expansion in the stage reads it.  :class:`Scope` keeps that list as
+``values`` and, beside it, which ARGs were declared (``args``) and which ENV
+values were set (``env``), because editors and refactors need to tell them
+apart.
+
+The functions here are the rules of ``dispatchArg`` / ``dispatchEnv`` and of
+``buildMetaArgs`` in frontend/dockerfile/dockerfile2llb/convert.go.  They
+never raise: a word BuildKit cannot expand (which fails the build) comes back
+as an :class:`~dockerast.semantic.shell.ExpansionError` in the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from dockerast.cst.nodes import KeyValue
+from dockerast.semantic.shell import ExpansionError, ShellLex
+
+__all__ = ["EMPTY_SCOPE", "Scope", "declare_meta_args", "declare_stage_args", "set_env"]
+
+# ARGs BuildKit reads itself and never puts into the environment
+# (convert.go, ``nonEnvArgs``).
+NON_ENV_ARGS = frozenset({"BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"})
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, eq=False)
+class Scope:
+    """Variables in force at one point of a Dockerfile.
+
+    * ``args``: the ARGs declared so far (in a stage: by the stage, by the stage
+      it is built FROM, or by ONBUILD triggers of that stage; in the global
+      scope: the automatic platform ARGs and the meta ARGs), each with the
+      value it was given, or None when it was declared without a value and
+      none came from a build argument or the global scope;
+    * ``env``: the values set by ENV (only those written in this Dockerfile:
+      the base image's own environment is unknown here);
+    * ``values``: what ``$name`` expands to: BuildKit's single list, where
+      the later of an ENV and an ARG of the same name wins.
+    """
+
+    args: Mapping[str, str | None]
+    env: Mapping[str, str]
+    values: Mapping[str, str]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scope):
+            return NotImplemented
+        return dict(self.args) == dict(other.args) and dict(self.env) == dict(other.env) and (
+            dict(self.values) == dict(other.values)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def get(self, name: str) -> str | None:
+        """The value ``$name`` expands to here, or None when it is unset."""
+        return self.values.get(name)
+
+    @classmethod
+    def of(
+        cls,
+        args: Mapping[str, str | None] = MappingProxyType({}),
+        env: Mapping[str, str] = MappingProxyType({}),
+        values: Mapping[str, str] | None = None,
+    ) -> Scope:
+        """A scope from plain mappings; ``values`` defaults to the ARG values overlaid with ``env``."""
+        if values is None:
+            values = {k: v for k, v in args.items() if v is not None}
+            values.update(env)
+        return cls(_frozen(args), _frozen(env), _frozen(values))
+
+
+EMPTY_SCOPE = Scope.of()
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What one ``name[=default]`` of an ARG resolved to: ``value`` is None when it has none."""
+
+    name: str
+    value: str | None
+    error: ExpansionError | None = None
+
+
+def declare_meta_args(
+    scope: Scope, pairs: Iterable[KeyValue], build_args: Mapping[str, str], lex: ShellLex
+) -> tuple[Scope, tuple[Declared, ...]]:
+    """ARGs before the first FROM (BuildKit's ``buildMetaArgs``).
+
+    A build argument replaces the default; otherwise the default is expanded
+    with the global scope as it stands, earlier names of the same ARG
+    included.  An ARG without a value leaves an automatic platform ARG of that
+    name as it was.
+    """
+    args = dict(scope.args)
+    values = dict(scope.values)
+    declared = []
+    for pair in pairs:
+        value, error = _resolve_default(pair, build_args, values, lex)
+        if value is not None:
+            values[pair.key] = value
+        args[pair.key] = values.get(pair.key) if value is None else value
+        declared.append(Declared(pair.key, value, error))
+    return Scope(_frozen(args), scope.env, _frozen(values)), tuple(declared)
+
+
+def declare_stage_args(
+    scope: Scope,
+    pairs: Iterable[KeyValue],
+    build_args: Mapping[str, str],
+    global_values: Mapping[str, str],
+    lex: ShellLex,
+) -> tuple[Scope, tuple[Declared, ...]]:
+    """An ARG inside a stage (BuildKit's ``dispatchArg``).
+
+    For each ``name[=default]``, in order:
+
+    1. a build argument of that name gives the value;
+    2. otherwise the default, expanded with the stage's variables (ENV,
+       earlier ARGs, earlier names of this ARG);
+    3. otherwise, with no default, the global scope's value: a meta ARG's or an
+       automatic platform ARG's.  So ``ARG TARGETARCH=amd64`` in a stage is
+       ``amd64`` whatever platform is built, and only a build argument named
+       ``TARGETARCH`` changes it.
+
+    A name with a value is written into ``values`` (over an ENV of the same
+    name); a name left without one changes nothing there, and keeps the value
+    an earlier declaration gave it in ``args``.
+    """
+    args = dict(scope.args)
+    values = dict(scope.values)
+    declared = []
+    for pair in pairs:
+        name = pair.key
+        if pair.value is None and name not in build_args:
+            value, error = global_values.get(name), None
+        else:
+            value, error = _resolve_default(pair, build_args, values, lex)
+        if value is not None and name not in NON_ENV_ARGS:
+            values[name] = value
+        args[name] = args.get(name) if value is None else value
+        declared.append(Declared(name, value, error))
+    return Scope(_frozen(args), scope.env, _frozen(values)), tuple(declared)
+
+
+def set_env(scope: Scope, pairs: Iterable[KeyValue], lex: ShellLex) -> tuple[Scope, tuple[Declared, ...]]:
+    """An ENV instruction (BuildKit's ``EnvCommand.Expand`` then ``dispatchEnv``).
+
+    Keys and values are expanded with the variables as they were *before*
+    the instruction: in ``ENV A=1 B=$A``, ``B`` sees the previous ``A``.
+    A pair that cannot be expanded is skipped and reported.
+    """
+    env = dict(scope.env)
+    values = dict(scope.values)
+    before = scope.values
+    declared = []
+    for pair in pairs:
+        try:
+            key = lex.process_word(pair.key, before).result
+            value = lex.process_word(pair.value or "", before).result
+        except ExpansionError as error:
+            declared.append(Declared(pair.key, None, error))
+            continue
+        env[key] = value
+        values[key] = value
+        declared.append(Declared(key, value))
+    return Scope(scope.args, _frozen(env), _frozen(values)), tuple(declared)
+
+
+def _resolve_default(
+    pair: KeyValue, build_args: Mapping[str, str], values: Mapping[str, str], lex: ShellLex
+) -> tuple[str | None, ExpansionError | None]:
+    if pair.key in build_args:
+        return build_args[pair.key], None
+    if pair.value is None:
+        return None, None
+    try:
+        return lex.process_word(pair.value, values).result, None
+    except ExpansionError as error:
+        return None, error
