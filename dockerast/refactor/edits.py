@@ -60,6 +60,12 @@ def minimal_edits(old: str, new: str) -> tuple[TextEdit, ...]:
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            # Line for line: each changed line gets its own, smallest edit.
+            for k in range(i2 - i1):
+                if a[i1 + k] != b[j1 + k]:
+                    edits.append(_shrink(old, starts[i1 + k], starts[i1 + k + 1], b[j1 + k]))
+            continue
         start, end = starts[i1], starts[i2]
         replacement = new[b_starts[j1] : b_starts[j2]]
         edits.append(_shrink(old, start, end, replacement))

@@ -21,6 +21,7 @@ from dockerast.refactor.edits import TextEdit, apply_edits
 from dockerast.refactor.references import TARGET_ARGS, referenced_names
 from dockerast.refactor.result import RefactorError, RefactorResult, finish, require_valid
 from dockerast.refactor.safety import check_same_meaning
+from dockerast.refactor.selectors import stage_index
 from dockerast.semantic.model import SemanticModel, analyze
 
 OPERATION = "pin_build_platform"
@@ -78,7 +79,7 @@ def pin_build_platform(
     if stages is None:
         chosen = builder_stages(tree, model)
     else:
-        chosen = tuple(_stage_index(model, s) for s in stages)
+        chosen = tuple(stage_index(model, s, OPERATION) for s in stages)
         for index in chosen:
             stage = model.stages[index]
             if index == len(model.stages) - 1:
@@ -117,19 +118,6 @@ def _pinned_text(tree: Dockerfile, model: SemanticModel, chosen: tuple[int, ...]
         at = offsets[stage.from_index] + first.start
         edits.append(TextEdit(at, at, PLATFORM_FLAG + " "))
     return apply_edits(str(tree), edits)
-
-
-def _stage_index(model: SemanticModel, name: str | int) -> int:
-    if isinstance(name, int) or str(name).isdigit():
-        index = int(name)
-        if 0 <= index < len(model.stages):
-            return index
-    else:
-        stage = model.stage_by_name(str(name))
-        if stage is not None:
-            return stage.index
-    known = ", ".join(_stage_label(s) for s in model.stages)
-    raise RefactorError(f"{OPERATION}: no stage {name!r} (stages: {known})")
 
 
 def _stage_label(stage) -> str:

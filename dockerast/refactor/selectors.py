@@ -147,5 +147,19 @@ def _find_stage(model: SemanticModel, name: str, selector: str):
     raise SelectorError(f"selector {selector!r}: no stage {name!r} (stages: {names})")
 
 
+def stage_index(model: SemanticModel, stage: str | int, operation: str) -> int:
+    """The index of a stage given by name or number; a clear error naming the stages otherwise."""
+    if isinstance(stage, int) or str(stage).isdigit():
+        index = int(stage)
+        if 0 <= index < len(model.stages):
+            return index
+    else:
+        found = model.stage_by_name(str(stage))
+        if found is not None:
+            return found.index
+    known = ", ".join(s.name or f"#{s.index}" for s in model.stages)
+    raise RefactorError(f"{operation}: no stage {stage!r} (stages: {known})")
+
+
 def as_selector(value: str | Selector) -> Selector:
     return value if isinstance(value, Selector) else Selector.parse(value)

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dockerast.cst.nodes import ArgInstruction, Dockerfile
 from dockerast.refactor.move import reorder
 from dockerast.refactor.references import referenced_names
-from dockerast.refactor.result import RefactorError, RefactorResult, finish, require_valid
+from dockerast.refactor.result import RefactorResult, finish, require_valid
 from dockerast.refactor.safety import check_same_meaning
+from dockerast.refactor.selectors import stage_index
 from dockerast.semantic.model import SemanticModel, analyze
 
 OPERATION = "sink_args"
@@ -24,9 +25,8 @@ def sink_args(tree: Dockerfile, names: list[str] | None = None, stage: str | int
     """Move each ARG (of ``names``, in ``stage``, or all) to just before its first use."""
     require_valid(tree, OPERATION)
     model = analyze(tree)
-    if stage is not None and _stage(model, stage) is None:
-        known = ", ".join(s.name or str(s.index) for s in model.stages)
-        raise RefactorError(f"{OPERATION}: no stage {stage!r} (stages: {known})")
+    if stage is not None:
+        stage = stage_index(model, stage, OPERATION)
     wanted = frozenset(names) if names else None
     order, moved = _plan(tree, model, wanted, stage)
     new_text = str(reorder(tree, order))
@@ -42,20 +42,13 @@ def sink_args(tree: Dockerfile, names: list[str] | None = None, stage: str | int
     )
 
 
-def _stage(model: SemanticModel, stage: str | int):
-    if isinstance(stage, int) or str(stage).isdigit():
-        index = int(stage)
-        return model.stages[index] if 0 <= index < len(model.stages) else None
-    return model.stage_by_name(str(stage))
-
-
 def _plan(
-    tree: Dockerfile, model: SemanticModel, wanted: frozenset[str] | None, stage_filter: str | int | None
+    tree: Dockerfile, model: SemanticModel, wanted: frozenset[str] | None, stage_filter: int | None
 ) -> tuple[list[int], list[int]]:
     """The new instruction order, and the ARG instructions it moves."""
     instructions = tree.instructions
     target_of: dict[int, int] = {}
-    stages = [_stage(model, stage_filter)] if stage_filter is not None else list(model.stages)
+    stages = [model.stages[stage_filter]] if stage_filter is not None else list(model.stages)
     for stage in stages:
         body = list(stage.instruction_indices[1:])
         for pos, i in enumerate(body):
