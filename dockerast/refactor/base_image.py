@@ -103,10 +103,18 @@ def set_base_image(
     model = analyze(tree)
     index = stage_index(model, stage, "set_base_image")
 
-    def plan(t: Dockerfile) -> str:
-        return apply_edits(str(t), _reference_edits(t, analyze(t), index, image, tag, digest))
+    def plan(t: Dockerfile) -> list[TextEdit]:
+        return _reference_edits(t, analyze(t), index, image, tag, digest)
 
-    return finish(tree, plan(tree), f"set the base image of stage {stage!r}", operation="set_base_image", again=plan)
+    edits = plan(tree)
+    return finish(
+        tree,
+        apply_edits(str(tree), edits),
+        f"set the base image of stage {stage!r}",
+        operation="set_base_image",
+        again=lambda t: apply_edits(str(t), plan(t)),
+        edits=edits,
+    )
 
 
 def pin_digests(tree: Dockerfile, resolver: Mapping[str, str] | Callable[[str], str | None]) -> RefactorResult:
@@ -120,7 +128,7 @@ def pin_digests(tree: Dockerfile, resolver: Mapping[str, str] | Callable[[str], 
     require_valid(tree, "pin_digests")
     lookup = resolver.get if isinstance(resolver, Mapping) else resolver
 
-    def plan(t: Dockerfile) -> str:
+    def plan(t: Dockerfile) -> list[TextEdit]:
         model = analyze(t)
         edits = []
         for stage in model.stages:
@@ -135,9 +143,17 @@ def pin_digests(tree: Dockerfile, resolver: Mapping[str, str] | Callable[[str], 
             if not _DIGEST.match(found):
                 raise RefactorError(f"pin_digests: the resolver gave {found!r} for {stage.expanded_base_name!r}, which is not a digest")
             edits.extend(_reference_edits(t, model, stage.index, None, None, found))
-        return apply_edits(str(t), edits)
+        return edits
 
-    return finish(tree, plan(tree), "pinned base images to digests", operation="pin_digests", again=plan)
+    edits = plan(tree)
+    return finish(
+        tree,
+        apply_edits(str(tree), edits),
+        "pinned base images to digests",
+        operation="pin_digests",
+        again=lambda t: apply_edits(str(t), plan(t)),
+        edits=edits,
+    )
 
 
 def _reference_edits(

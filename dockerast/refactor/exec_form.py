@@ -55,14 +55,15 @@ def to_exec_form(
     ``wrap_in_shell`` keeps the shell: ``["/bin/sh", "-c", "command"]``.
     """
     require_valid(tree, OPERATION)
-    new_text, converted = _converted(tree, include_run, wrap_in_shell, lines)
-    description = f"converted {converted} instruction(s) to exec form" if converted else "nothing in shell form to convert"
+    edits = _conversions(tree, include_run, wrap_in_shell, lines)
+    description = f"converted {len(edits)} instruction(s) to exec form" if edits else "nothing in shell form to convert"
     return finish(
         tree,
-        new_text,
+        apply_edits(str(tree), edits),
         description,
         operation=OPERATION,
-        again=lambda t: _converted(t, include_run, wrap_in_shell, lines)[0],
+        again=lambda t: apply_edits(str(t), _conversions(t, include_run, wrap_in_shell, lines)),
+        edits=edits,
     )
 
 
@@ -79,7 +80,7 @@ def exec_words(command: str) -> list[str] | None:
     return words
 
 
-def _converted(tree: Dockerfile, include_run: bool, wrap: bool, lines: set[int] | None) -> tuple[str, int]:
+def _conversions(tree: Dockerfile, include_run: bool, wrap: bool, lines: set[int] | None) -> list[TextEdit]:
     kinds = (CmdInstruction, EntrypointInstruction, RunInstruction) if include_run else (CmdInstruction, EntrypointInstruction)
     text = str(tree)
     offsets = tree.instruction_offsets()
@@ -97,7 +98,7 @@ def _converted(tree: Dockerfile, include_run: bool, wrap: bool, lines: set[int] 
         argv = _argv(ins, shell, wrap)
         span = ins.arguments_span
         edits.append(TextEdit(offset + span.start, offset + span.end, json.dumps(argv, ensure_ascii=False)))
-    return apply_edits(text, edits), len(edits)
+    return edits
 
 
 def _argv(ins: Instruction, shell: tuple[str, ...], wrap: bool) -> list[str]:

@@ -92,20 +92,21 @@ def pin_build_platform(
                     "GOOS/GOARCH, cargo --target or xx- helper); on $BUILDPLATFORM it would build for the build "
                     "machine, not the target. Pass platform_independent=True if its outputs do not depend on the platform."
                 )
-    new_text = _pinned_text(tree, model, chosen)
+    edits = _pin_edits(tree, model, chosen)
     names = [_stage_label(model.stages[i]) for i in chosen if model.stages[i].platform is None]
     description = f"pinned {', '.join(names)} to $BUILDPLATFORM" if names else "no builder stage to pin"
     return finish(
         tree,
-        new_text,
+        apply_edits(str(tree), edits),
         description,
         operation=OPERATION,
-        again=lambda t: _pinned_text(t, analyze(t), chosen),
+        again=lambda t: apply_edits(str(t), _pin_edits(t, analyze(t), chosen)),
         check_meaning=lambda old, new: check_same_meaning(old, new, platform_of_stages=frozenset(chosen)),
+        edits=edits,
     )
 
 
-def _pinned_text(tree: Dockerfile, model: SemanticModel, chosen: tuple[int, ...]) -> str:
+def _pin_edits(tree: Dockerfile, model: SemanticModel, chosen: tuple[int, ...]) -> list[TextEdit]:
     offsets = tree.instruction_offsets()
     edits = []
     for index in chosen:
@@ -117,7 +118,7 @@ def _pinned_text(tree: Dockerfile, model: SemanticModel, chosen: tuple[int, ...]
         first = ins.flags[0].span if ins.flags else ins.image_span
         at = offsets[stage.from_index] + first.start
         edits.append(TextEdit(at, at, PLATFORM_FLAG + " "))
-    return apply_edits(str(tree), edits)
+    return edits
 
 
 def _stage_label(stage) -> str:

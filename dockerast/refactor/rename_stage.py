@@ -33,14 +33,15 @@ def rename_stage(tree: Dockerfile, old: str, new: str) -> RefactorResult:
     clash = model.stage_by_name(new)
     if clash is not None and clash.index != stage.index:
         raise RefactorError(f"{OPERATION}: a stage named {new!r} already exists (stage #{clash.index})")
-    new_text = _renamed(tree, stage.index, new)
+    edits = _rename_edits(tree, stage.index, new)
     return finish(
         tree,
-        new_text,
+        apply_edits(str(tree), edits),
         f"renamed stage {old!r} to {new!r}",
         operation=OPERATION,
-        again=lambda t: _renamed(t, stage.index, new),
+        again=lambda t: apply_edits(str(t), _rename_edits(t, stage.index, new)),
         check_meaning=_same_references,
+        edits=edits,
     )
 
 
@@ -53,7 +54,7 @@ def _same_references(before: Dockerfile, after: Dockerfile) -> None:
         raise RefactorError(f"{OPERATION}: a reference would resolve differently after the rename; nothing was changed")
 
 
-def _renamed(tree: Dockerfile, stage_index: int, new: str) -> str:
+def _rename_edits(tree: Dockerfile, stage_index: int, new: str) -> list[TextEdit]:
     model = analyze(tree)
     offsets = tree.instruction_offsets()
     stage = model.stages[stage_index]
@@ -66,4 +67,4 @@ def _renamed(tree: Dockerfile, stage_index: int, new: str) -> str:
             continue
         at = offsets[ref.instruction_index]
         edits.append(TextEdit(at + ref.span.start, at + ref.span.end, new))
-    return apply_edits(str(tree), sorted(set(edits)))
+    return sorted(set(edits))

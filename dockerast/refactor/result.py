@@ -56,6 +56,7 @@ def finish(
     operation: str,
     again: Callable[[Dockerfile], str] | None,
     check_meaning: Callable[[Dockerfile, Dockerfile], None] | None = None,
+    edits: list[TextEdit] | None = None,
 ) -> RefactorResult:
     """Check a refactor's output and package it.
 
@@ -77,4 +78,6 @@ def finish(
         check_meaning(before, after)
     if again is not None and again(after) != new_text:
         raise RefactorError(f"{operation}: running it again would change the result; nothing was changed")
-    return RefactorResult(after, new_text, minimal_edits(old_text, new_text), description)
+    if edits is None:
+        return RefactorResult(after, new_text, minimal_edits(old_text, new_text), description)
+    return RefactorResult(after, new_text, tuple(sorted(edits)), description)

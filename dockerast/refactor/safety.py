@@ -9,7 +9,13 @@ sees.  :func:`check_same_meaning` compares two trees and raises
 * ``platform_of_stages``: those stages' platform may change (and nothing else);
 * ``moved_args``: instructions may change places within their stage, and
   instructions that do not reference one of these names may stop or start
-  seeing it.
+  seeing it;
+* ``rewritten``: those instructions (indices before the change) may be
+  written differently, as long as the variables every instruction sees stay
+  the same.
+
+Without ``moved_args`` instructions are compared place by place, so their
+text may change (casing, layout) while their meaning may not.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dockerast.cst.nodes import Dockerfile
 from dockerast.refactor.references import referenced_names
 from dockerast.refactor.result import RefactorError
 from dockerast.semantic.model import analyze
+from dockerast.semantic.shell import ExpansionError
 
 TARGET_PLATFORMS = ("linux/amd64", "linux/arm64")
 
@@ -29,8 +36,10 @@ TARGET_PLATFORMS = ("linux/amd64", "linux/arm64")
 @dataclass(frozen=True, slots=True)
 class InstructionMeaning:
     stage: int
+    index: int
     text: str
     occurrence: int
+    flags: tuple[str, ...]
     words: tuple[str, ...]
     scope: tuple[tuple[str, str | None], ...]
     references: frozenset[str]
@@ -60,9 +69,11 @@ def build_meaning(tree: Dockerfile, target_platform: str, build_args: Mapping[st
             instructions.append(
                 InstructionMeaning(
                     stage=stage.index,
+                    index=i,
                     text=text,
                     occurrence=seen[text],
-                    words=tuple(model.effective_words(i)),
+                    flags=tuple(f.unquoted for f in ins.flags),
+                    words=_effective_words(model, i),
                     scope=tuple(sorted(visible.items())),
                     references=referenced_names(ins),
                 )
@@ -71,12 +82,21 @@ def build_meaning(tree: Dockerfile, target_platform: str, build_args: Mapping[st
     return tuple(stages)
 
 
+def _effective_words(model, index: int) -> tuple[str, ...]:
+    # A word BuildKit would fail on must fail the same way afterwards.
+    try:
+        return tuple(model.effective_words(index))
+    except ExpansionError as error:
+        return (f"<error: {error}>",)
+
+
 def check_same_meaning(
     before: Dockerfile,
     after: Dockerfile,
     *,
     platform_of_stages: frozenset[int] = frozenset(),
     moved_args: frozenset[str] | None = None,
+    rewritten: frozenset[int] = frozenset(),
     build_args: Mapping[str, str] | None = None,
 ) -> None:
     """Raise :class:`RefactorError` if ``after`` builds differently from ``before`` beyond what is declared."""
@@ -91,19 +111,25 @@ def check_same_meaning(
                 raise RefactorError(f"stage {label}: the base image changed ({a.base!r} to {b.base!r}) for {platform}")
             if a.platform != b.platform and index not in platform_of_stages:
                 raise RefactorError(f"stage {label}: the platform changed ({a.platform!r} to {b.platform!r}) for {platform}")
-            _compare_instructions(label, platform, a.instructions, b.instructions, moved_args)
+            _compare_instructions(label, platform, a.instructions, b.instructions, moved_args, rewritten)
 
 
-def _compare_instructions(label, platform, old, new, moved_args) -> None:
+def _compare_instructions(label, platform, old, new, moved_args, rewritten) -> None:
     if moved_args is None:
-        if [i.text for i in old] != [i.text for i in new]:
-            raise RefactorError(f"stage {label}: the instructions or their order changed")
-    elif Counter(i.text for i in old) != Counter(i.text for i in new):
-        raise RefactorError(f"stage {label}: instructions were added or removed")
-    by_key = {(i.text, i.occurrence): i for i in new}
-    for a in old:
-        b = by_key[(a.text, a.occurrence)]
-        if a.words != b.words:
+        if len(old) != len(new):
+            raise RefactorError(f"stage {label}: instructions were added or removed")
+        pairs = list(zip(old, new))
+    else:
+        if Counter(i.text for i in old) != Counter(i.text for i in new):
+            raise RefactorError(f"stage {label}: instructions were added or removed")
+        by_key = {(i.text, i.occurrence): i for i in new}
+        pairs = [(a, by_key[(a.text, a.occurrence)]) for a in old]
+    for a, b in pairs:
+        if a.index in rewritten:
+            pass
+        elif a.flags != b.flags:
+            raise RefactorError(f"stage {label}: the flags of {a.text[:60]!r} would change")
+        elif a.words != b.words:
             raise RefactorError(f"stage {label}: {a.text[:60]!r} would expand to {b.words} instead of {a.words} for {platform}")
         old_scope, new_scope = dict(a.scope), dict(b.scope)
         for name in set(old_scope) | set(new_scope):
