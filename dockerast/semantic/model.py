@@ -53,14 +53,17 @@ from dockerast.cst.nodes import (
     CopyInstruction,
     Dockerfile,
     EnvInstruction,
+    Flag,
     ExposeInstruction,
     FromInstruction,
+    HealthcheckInstruction,
     Instruction,
     LabelInstruction,
     OnbuildInstruction,
     RunInstruction,
     Span,
     StopsignalInstruction,
+    UnknownInstruction,
     UserInstruction,
     VolumeInstruction,
     WorkdirInstruction,
@@ -282,10 +285,14 @@ class SemanticModel:
         * USER, WORKDIR, STOPSIGNAL: the whole argument as one word.
 
         Not expanded (returned as BuildKit passes them on): RUN, CMD,
-        ENTRYPOINT, SHELL and HEALTHCHECK give their JSON strings, or their
-        shell-form command line as one word, which the shell expands at run
-        time; MAINTAINER and ONBUILD give their text as one word; unknown
-        instructions their words.
+        ENTRYPOINT and SHELL give their JSON strings, or their shell-form
+        command line as one word, which the shell expands at run time;
+        HEALTHCHECK gives its type (``CMD``, ``NONE``) first; MAINTAINER and
+        ONBUILD give their text as one word; unknown instructions their words.
+
+        Words are split as BuildKit splits them, on whitespace without regard
+        to quotes, so ``COPY "a b" /x`` has the sources ``"a`` and ``b"``, and
+        expanding ``"a`` raises as it fails BuildKit's build.
 
         Raises :class:`~dockerast.semantic.shell.ExpansionError` where BuildKit
         would fail the build.
@@ -325,6 +332,14 @@ class SemanticModel:
             return tuple(out)
         if isinstance(ins, (UserInstruction, WorkdirInstruction, StopsignalInstruction)):
             return (expand(ins.arguments),)
+        if isinstance(ins, HealthcheckInstruction):
+            kind = (ins.check_type,) if ins.check_type else ()
+            if ins.exec_form is not None:
+                return kind + tuple(a.value for a in ins.exec_form)
+            return kind + ((ins.arguments,) if ins.arguments else ())
+        if isinstance(ins, OnbuildInstruction):
+            trigger = ins.trigger
+            return (trigger.logical.strip(_GO_SPACE),) if trigger is not None else ()
         exec_form = getattr(ins, "exec_form", None)
         if exec_form is not None:
             return tuple(a.value for a in exec_form)
@@ -396,7 +411,8 @@ class _Analysis:
 
         # Stage names as COPY --from and --mount=from= see them: all of them,
         # the last stage of a name winning (``findStateByName``).
-        final_names = {name: position for position, name in enumerate(names) if name is not None}
+        self.final_names = {name: position for position, name in enumerate(names) if name is not None}
+        self.stage_count = len(froms)
 
         stages: list[Stage] = []
         final_scopes: list[Scope] = []
@@ -419,7 +435,7 @@ class _Analysis:
                 start = self.step(start, trigger, from_index)
             final_scopes.append(self.stage_scopes(stage, start))
 
-            direct, onbuild = self.stage_references(stage, final_names, len(froms))
+            direct, onbuild = self.stage_references(stage)
             onbuild_refs.append(onbuild)
             deps = {ref.stage for ref in direct if ref.stage is not None}
             if stage.base_stage is not None:
@@ -455,8 +471,10 @@ class _Analysis:
             ins = instructions[index]
             self.scopes[index] = scope
             if not isinstance(ins, ArgInstruction):
-                # instructions/commands.go, ``CurrentStage``
-                self.problem(index, f"{ins.command} before the first FROM: no build stage in current context")
+                # instructions/commands.go, ``CurrentStage``.  An unknown
+                # instruction is the syntax layer's error, not repeated here.
+                if not isinstance(ins, UnknownInstruction):
+                    self.problem(index, f"{ins.command} before the first FROM: no build stage in current context")
                 continue
             pairs = ins.pairs
             scope, declared = declare_meta_args(scope, pairs, self.build_args, self.lex)
@@ -582,81 +600,70 @@ class _Analysis:
 
     # -- references ----------------------------------------------------------------
 
-    def stage_references(
-        self, stage: Stage, final_names: Mapping[str, int], count: int
-    ) -> tuple[list[StageReference], list[StageReference]]:
+    def stage_references(self, stage: Stage) -> tuple[list[StageReference], list[StageReference]]:
         """The COPY --from and --mount=from= references of ``stage``: its own, and
         those of its ONBUILD triggers."""
         direct: list[StageReference] = []
         onbuild: list[StageReference] = []
         for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
-            found = self.instruction_references(ins, index, stage, final_names, count, onbuild=False)
-            direct.extend(found)
+            direct.extend(self.instruction_references(ins, index, stage, onbuild=False))
             if isinstance(ins, OnbuildInstruction) and ins.trigger is not None:
-                onbuild.extend(self.instruction_references(ins.trigger, index, stage, final_names, count, onbuild=True))
+                onbuild.extend(self.instruction_references(ins.trigger, index, stage, onbuild=True))
         self.references.extend(direct)
         self.references.extend(onbuild)
         return direct, onbuild
 
     def instruction_references(
-        self,
-        ins: Instruction,
-        index: int,
-        stage: Stage,
-        final_names: Mapping[str, int],
-        count: int,
-        onbuild: bool,
+        self, ins: Instruction, index: int, stage: Stage, onbuild: bool
     ) -> list[StageReference]:
         found: list[StageReference] = []
         if isinstance(ins, CopyInstruction):
             flag = ins.flag("from")
             if flag is not None and flag.value:
-                target = self.copy_from_stage(flag.value, index, flag.value_span, final_names, count)
-                if target is not None and target >= stage.index and not onbuild:
-                    self.problem(
-                        index,
-                        f"cannot copy from stage {flag.value!r}: it needs to be defined before stage "
-                        f"{stage.display_name!r}",
-                        flag.value_span,
-                    )
+                span = flag.value_span or flag.span
+                target = self.copy_from_stage(flag.value, index, span)
                 found.append(
-                    StageReference(
-                        "copy-from", index, flag.value, flag.value_span or flag.span, flag.value, target, stage.index, onbuild
-                    )
+                    StageReference("copy-from", index, flag.value, span, flag.value, target, stage.index, onbuild)
                 )
         elif isinstance(ins, RunInstruction):
             for flag in ins.flags:
-                if flag.name != "mount" or flag.value is None:
-                    continue
-                try:
-                    fields = mount_fields(flag.value)
-                except ValueError as error:
-                    self.problem(index, f"failed to parse csv mounts: {error}", flag.value_span)
-                    continue
-                for field in fields:
-                    if field.key != "from" or field.value is None:
-                        continue
-                    value = field.value
-                    span = flag_value_span(ins, flag, field.start, field.end)
-                    target = None
-                    dollar = value.find("$")
-                    if dollar != -1 and dollar != len(value) - 1:
-                        self.problem(index, "'from' doesn't support variable expansion, define alias stage instead", span)
-                    elif value:
-                        target = final_names.get(value.lower())
-                    if target is not None and target >= stage.index and not onbuild:
-                        self.problem(
-                            index,
-                            f"cannot mount from stage {value!r}: it needs to be defined before stage "
-                            f"{stage.display_name!r}",
-                            span,
-                        )
-                    found.append(StageReference("mount-from", index, value, span, value, target, stage.index, onbuild))
+                if flag.name == "mount" and flag.value is not None:
+                    found.extend(self.mount_references(ins, flag, index, stage, onbuild))
+        for ref in found:
+            # BuildKit dispatches stages in file order and refuses a source
+            # that is not built yet.  A trigger's references belong to the
+            # stages built FROM this one, which come later.
+            if ref.stage is not None and ref.stage >= stage.index and not onbuild:
+                verb = "copy" if ref.kind == "copy-from" else "mount"
+                message = f"cannot {verb} from stage {ref.text!r}: it needs to be defined before stage"
+                self.problem(index, f"{message} {stage.display_name!r}", ref.span)
         return found
 
-    def copy_from_stage(
-        self, value: str, index: int, span: Span | None, final_names: Mapping[str, int], count: int
-    ) -> int | None:
+    def mount_references(
+        self, ins: Instruction, flag: Flag, index: int, stage: Stage, onbuild: bool
+    ) -> list[StageReference]:
+        """``parseMount`` / ``detectRunMount``: the ``from`` of each ``--mount``, by name only."""
+        try:
+            fields = mount_fields(flag.value or "")
+        except ValueError as error:
+            self.problem(index, f"failed to parse csv mounts: {error}", flag.value_span)
+            return []
+        found = []
+        for field in fields:
+            if field.key != "from" or field.value is None:
+                continue
+            value = field.value
+            span = flag_value_span(ins, flag, field.start, field.end)
+            target = None
+            dollar = value.find("$")
+            if dollar != -1 and dollar != len(value) - 1:
+                self.problem(index, "'from' doesn't support variable expansion, define alias stage instead", span)
+            elif value:
+                target = self.final_names.get(value.lower())
+            found.append(StageReference("mount-from", index, value, span, value, target, stage.index, onbuild))
+        return found
+
+    def copy_from_stage(self, value: str, index: int, span: Span) -> int | None:
         """``toCommand``: no variables; a number is an index; otherwise a name, any case."""
         try:
             unchanged = self.lex.process_word(value, {}).result == value
@@ -672,11 +679,11 @@ class _Analysis:
             return None
         number = stage_index_of(value)
         if number is not None:
-            if 0 <= number < count:
+            if 0 <= number < self.stage_count:
                 return number
             self.problem(index, f"invalid stage index {number}", span)
             return None
-        return final_names.get(value.lower())
+        return self.final_names.get(value.lower())
 
 
 def _stage_name(ins: Instruction) -> str | None:

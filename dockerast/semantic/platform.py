@@ -31,7 +31,8 @@ _HOST_OS = "linux"
 _HOST_ARCH = "amd64"
 
 _KNOWN_OS = frozenset(
-    "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris windows zos".split()
+    "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris "
+    "windows zos".split()
 )
 _KNOWN_ARCH = frozenset(
     "386 amd64 amd64p32 arm armbe arm64 arm64be ppc64 ppc64le loong64 mips mipsle mips64 mips64le "
