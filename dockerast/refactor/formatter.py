@@ -288,6 +288,8 @@ def _reading(ins: Instruction) -> tuple:
             values = [*values[:-1], tuple(_SHELL_WORDS.process_words(values[-1], {}))]
         except ExpansionError:
             pass
+    if len(values) == 3 and values[1].lower() == "as":
+        values = [values[0], "AS", values[2]]  # BuildKit reads AS in any case
     heredocs = tuple(h.content for h in getattr(target, "heredocs", ()))
     return (type(ins), ins.keyword.upper(), tuple(f.unquoted for f in ins.flags), tuple(f.unquoted for f in target.flags), tuple(values), heredocs)
 
