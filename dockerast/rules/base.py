@@ -1,0 +1,161 @@
+"""What a rule is: metadata on the class, a pure check, an optional fix.
+
+Every rule is one small module with one :class:`Rule` subclass.  Its class
+attributes say what it is (stable ``code``, CamelCase ``name`` -- BuildKit's
+own where it is the same check -- default ``severity``, ``url``) and its
+docstring, written under fixed headings (What it does / Why is this bad /
+Example / Fix safety), is its documentation.  ``bad_example``,
+``good_example`` and ``fixed_example`` are also its tests: the bad one must
+trigger exactly this rule, the good one must not, and fixing the bad one must
+give the fixed one.
+
+``check`` receives a :class:`CheckContext` and yields findings through
+``ctx.finding(...)``; it never edits anything.  A fix is a list of text edits
+with a declared :class:`FixSafety`, usually computed by the refactoring API.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import ClassVar, Iterable, Iterator
+
+from dockerast.cst.nodes import Dockerfile, Instruction, Span
+from dockerast.cst.positions import LineIndex
+from dockerast.refactor.edits import TextEdit
+from dockerast.semantic.model import SemanticModel, analyze
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered, so ``--fail-level`` compares."""
+
+    HINT = 0
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class FixSafety(enum.Enum):
+    """SAFE fixes keep the build's meaning and are applied by ``fix``; UNSAFE ones need ``--unsafe-fixes``."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    description: str
+    edits: tuple[TextEdit, ...]
+    safety: FixSafety = FixSafety.SAFE
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem at ``[start, end)`` of the file, with its rule and its fix."""
+
+    code: str
+    name: str
+    message: str
+    start: int
+    end: int
+    severity: Severity
+    url: str
+    fix: Fix | None = None
+    instruction_index: int | None = None
+
+
+class CheckContext:
+    """What a rule sees: the tree, its semantic model and helpers to report findings."""
+
+    def __init__(self, tree: Dockerfile, model: SemanticModel | None = None, *, context_dir: str | None = None,
+                 image_platforms: dict[str, list[str]] | None = None) -> None:
+        self.tree = tree
+        self._model = model
+        self.context_dir = context_dir
+        self.image_platforms = image_platforms
+        self._rule: type[Rule] | None = None
+
+    @cached_property
+    def model(self) -> SemanticModel:
+        return self._model or analyze(self.tree)
+
+    @cached_property
+    def offsets(self) -> list[int]:
+        return self.tree.instruction_offsets()
+
+    @cached_property
+    def text(self) -> str:
+        return str(self.tree)
+
+    @cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)
+
+    def absolute(self, index: int, span: Span) -> tuple[int, int]:
+        base = self.offsets[index]
+        return base + span.start, base + span.end
+
+    def edit(self, index: int, span: Span, new_text: str) -> TextEdit:
+        start, end = self.absolute(index, span)
+        return TextEdit(start, end, new_text)
+
+    def finding(
+        self,
+        index: int | None,
+        span: Span | None,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        absolute: tuple[int, int] | None = None,
+    ) -> Finding:
+        """A finding of the running rule on instruction ``index`` at ``span`` (relative to it)."""
+        rule = self._rule
+        assert rule is not None
+        if absolute is not None:
+            start, end = absolute
+        elif index is not None:
+            ins = self.tree.instructions[index]
+            start, end = self.absolute(index, span if span is not None else ins.content_span)
+        else:
+            start = end = 0
+        return Finding(rule.code, rule.name, message, start, end, rule.severity, rule.url, fix, index)
+
+    def instructions(self) -> Iterator[tuple[int, Instruction]]:
+        return enumerate(self.tree.instructions)
+
+
+class Rule:
+    """Base class of every rule: override the class attributes and :meth:`check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+    url: ClassVar[str] = ""
+    buildkit: ClassVar[bool] = False
+    experimental: ClassVar[bool] = False
+    fix_safety: ClassVar[FixSafety | None] = None
+    bad_example: ClassVar[str] = ""
+    good_example: ClassVar[str] = ""
+    fixed_example: ClassVar[str | None] = None
+    # Options a rule needs to run at all (e.g. image platform metadata).
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, ctx: CheckContext) -> Iterable[Finding]:  # pragma: no cover  (abstract)
+        raise NotImplementedError
+
+    @classmethod
+    def docs(cls) -> str:
+        import inspect  # noqa: PLC0415
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def rule_url(name: str) -> str:
+    """Docs link for a rule: BuildKit's for its own checks, ours otherwise."""
+    slug = "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
+    return f"https://docs.docker.com/go/dockerfile/rule/{slug}/"
