@@ -1,0 +1,1 @@
+"""The dockerast language server."""
