@@ -617,6 +617,9 @@ class _Analysis:
         self, ins: Instruction, index: int, stage: Stage, onbuild: bool
     ) -> list[StageReference]:
         found: list[StageReference] = []
+        logical = ins.logical
+        if "--from" not in logical and "--mount" not in logical:
+            return found  # BuildKit's flag names are case-sensitive: nothing to read here
         if isinstance(ins, CopyInstruction):
             flag = ins.flag("from")
             if flag is not None and flag.value:

@@ -49,6 +49,7 @@ the library.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 
@@ -172,6 +173,8 @@ class ShellLex:
 
         Raises :class:`ExpansionError` where BuildKit reports an error.
         """
+        if self._is_plain(word):
+            return ProcessedWord(result=word, words=tuple(_plain_fields(word)), matched=frozenset(), unmatched=frozenset())
         expansion = _Expansion(self, word, env)
         result, words = expansion.run()
         return ProcessedWord(
@@ -180,6 +183,10 @@ class ShellLex:
             matched=frozenset(expansion.matched),
             unmatched=frozenset(expansion.unmatched),
         )
+
+    def _is_plain(self, word: str) -> bool:
+        """True when nothing in ``word`` is special: expansion leaves it as it is."""
+        return _SPECIAL.search(word) is None and self.escape not in word
 
     def process_words(self, word: str, env: Mapping[str, str]) -> list[str]:
         """Expand ``word`` and split the outcome into fields.
@@ -190,6 +197,8 @@ class ShellLex:
         alone gives ``[]``.  Raises :class:`ExpansionError` like
         :meth:`process_word`.
         """
+        if self._is_plain(word):
+            return _plain_fields(word)
         _, words = _Expansion(self, word, env).run()
         return words
 
@@ -203,6 +212,8 @@ class ShellLex:
         BuildKit would stop there too.  ``${}``-forms without a name (such as
         ``${+x}``) are not listed.
         """
+        if "$" not in word:
+            return ()
         expansion = _Expansion(self, word, None)
         try:
             expansion.run()
@@ -210,6 +221,15 @@ class ShellLex:
             pass
         references = expansion.references or []
         return tuple(sorted(references, key=lambda ref: ref.start))
+
+
+# Characters that make expansion do more than copy (and split) the word.
+_SPECIAL = re.compile("[$'\"<\ufeff]")
+_FIELD_SEPARATORS = re.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+def _plain_fields(word: str) -> list[str]:
+    return [field for field in _FIELD_SEPARATORS.split(word) if field]
 
 
 def find_variable_references(word: str, escape: str = "\\") -> tuple[VariableReference, ...]:
