@@ -44,6 +44,7 @@ from dockerast.cst.nodes import (
     VolumeInstruction,
 )
 from dockerast.cst.parser import parse
+from dockerast.cst.text import go_quote
 
 
 class Heredoc(NamedTuple):
@@ -230,29 +231,3 @@ def _dump_instruction(ins: Instruction) -> str:
     else:
         parts.extend(go_quote(v) for v in node_values(ins, with_separators=True))
     return " ".join(parts).strip()
-
-
-def go_quote(text: str) -> str:
-    """Go's ``strconv.Quote``: printable characters as they are, the rest escaped."""
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch == '"' or ch == "\\":
-            out.append("\\" + ch)
-        elif ch in _GO_SHORT_ESCAPES:
-            out.append(_GO_SHORT_ESCAPES[ch])
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append("\\ufffd")  # an undecodable byte reads as U+FFFD in Go
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_SHORT_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}

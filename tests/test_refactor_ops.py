@@ -716,12 +716,6 @@ def test_sink_args_past_an_env():
     check(result, before, "FROM alpine\nENV X=2\nARG V=1\nRUN echo $V\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a RUN heredoc with a quoted delimiter is still run by the shell, which reads $V from the environment; "
-    "refactor.references ignores such bodies, so sink_args moves 'ARG V' below the RUN that reads it and the "
-    "build prints '' instead of '1' (expected: nothing to change)",
-)
 def test_sink_args_keeps_an_arg_above_a_quoted_run_heredoc_reading_it():
     before = "FROM alpine\nARG V=1\nRUN <<'EOF'\necho $V\nEOF\nRUN echo $V\n"
     assert sink_args(parse(before)).edits == ()
@@ -835,12 +829,6 @@ def test_rename_in_a_backtick_file():
     check(result, before, before.replace("AS build", "AS compile").replace("--from=build", "--from=compile"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rename_stage replaces 'FROM $BASE' (ARG BASE=build) by 'FROM compile', dropping the build arg a "
-    "caller can set (--build-arg BASE=...); same for 'FROM ${B:-build}'. Expected: the ARG default is renamed "
-    "or the rename is refused",
-)
 @pytest.mark.parametrize(
     "before, expected",
     [
@@ -961,12 +949,6 @@ def test_set_base_image_refuses_a_reference_split_across_lines():
         set_base_image(parse("FROM a\\\n:1\n"), 0, tag="2")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an invalid image name ('Bad Image', or 'debian:12' with its tag) is not checked: it is caught only by "
-    "the idempotence check, whose message does not say what is wrong (\"set_base_image: running it again would "
-    "change the result\"). Expected: a message naming the value, or for 'debian:12' the name and tag set",
-)
 @pytest.mark.parametrize("image", ["debian:12", "Bad Image"])
 def test_set_base_image_refuses_an_invalid_image_naming_it(image):
     try:

@@ -20,6 +20,9 @@ from dockerast.refactor.result import RefactorError, RefactorResult, finish, req
 from dockerast.refactor.selectors import stage_index
 from dockerast.semantic.model import SemanticModel, analyze
 
+# Docker's reference grammar for the name part (lowercase path components,
+# optional registry host with port); variables are allowed as written.
+_IMAGE_NAME = re.compile(r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\Z")
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}\Z")
 _TAG = re.compile(r"[\w][\w.-]{0,127}\Z")
 
@@ -101,6 +104,13 @@ def set_base_image(
     if digest and not _DIGEST.match(digest):
         raise RefactorError(f"set_base_image: {digest!r} is not a digest (algorithm:hex, e.g. sha256:...)")
     model = analyze(tree)
+    if image is not None:
+        if not _IMAGE_NAME.match(image):
+            raise RefactorError(
+                f"set_base_image: {image!r} is not an image name (lowercase, no tag or digest: pass those as tag= and digest=)"
+            )
+        if model.stage_by_name(image) is not None:
+            raise RefactorError(f"set_base_image: {image!r} is the name of a stage; FROM would build on that stage instead")
     index = stage_index(model, stage, "set_base_image")
 
     def plan(t: Dockerfile) -> list[TextEdit]:
@@ -135,8 +145,11 @@ def pin_digests(tree: Dockerfile, resolver: Mapping[str, str] | Callable[[str], 
             if stage.base_stage is not None or not stage.expanded_base_name or stage.expanded_base_name == "scratch":
                 continue
             ref = ImageReference.parse(stage.base_name)
+            expanded = ImageReference.parse(stage.expanded_base_name)
             if ref.digest is not None:
                 continue
+            if not expanded.name or expanded.name.endswith("/") or expanded.tag == "":
+                continue  # a variable expanded to nothing: no image to ask about
             found = lookup(stage.expanded_base_name)
             if not found:
                 continue
@@ -167,6 +180,9 @@ def _reference_edits(
         raise RefactorError(f"stage {index} has no base image")
     base = tree.instruction_offsets()[stage.from_index] + span.start
     ref = ImageReference.parse(ins.image)
+    parts = (ref.name, ref.tag or "", ref.digest or "")
+    if any((part.count('"') % 2) or (part.count("'") % 2) for part in parts):
+        raise RefactorError(f"the quotes of the image reference {ins.image} span its parts; rewrite it by hand")
     if len(span) != len(ins.image):
         raise RefactorError("the image reference is split across lines; rewrite it by hand")
     edits = []

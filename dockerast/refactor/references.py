@@ -8,7 +8,7 @@ that reads an environment variable without naming it (a Makefile reading
 
 from __future__ import annotations
 
-from dockerast.cst.nodes import Instruction, OnbuildInstruction
+from dockerast.cst.nodes import Instruction, OnbuildInstruction, RunInstruction
 from dockerast.semantic.shell import find_variable_references
 
 PLATFORM_ARGS = frozenset(
@@ -33,6 +33,8 @@ def referenced_names(ins: Instruction) -> frozenset[str]:
         # ONBUILD triggers run in a later build, with that build's variables.
         return frozenset()
     for heredoc in getattr(ins, "heredocs", ()):
-        if heredoc.expand:
+        # A quoted delimiter stops BuildKit from expanding a body, but a RUN
+        # body is a script and its shell still reads the variables.
+        if heredoc.expand or isinstance(ins, RunInstruction):
             names.update(ref.name for ref in find_variable_references(heredoc.content, ins.escape))
     return frozenset(names)

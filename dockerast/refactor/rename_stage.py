@@ -65,6 +65,11 @@ def _rename_edits(tree: Dockerfile, stage_index: int, new: str) -> list[TextEdit
     for ref in model.stage_references:
         if ref.stage != stage_index or ref.text.lstrip("+-").isdigit():
             continue
+        if "$" in ref.text:
+            raise RefactorError(
+                f"{OPERATION}: {ref.text!r} names the stage through a variable; renaming it would "
+                "change what the variable must hold, so rename by hand"
+            )
         at = offsets[ref.instruction_index]
         edits.append(TextEdit(at + ref.span.start, at + ref.span.end, new))
     return sorted(set(edits))

@@ -17,6 +17,7 @@ with a declared :class:`FixSafety`, usually computed by the refactoring API.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar, Iterable, Iterator
@@ -155,7 +156,9 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
 def rule_url(name: str) -> str:
-    """Docs link for a rule: BuildKit's for its own checks, ours otherwise."""
-    slug = "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
-    return f"https://docs.docker.com/go/dockerfile/rule/{slug}/"
+    """BuildKit's docs link for one of its checks: ``JSONArgsRecommended`` -> ``.../json-args-recommended/``."""
+    return f"https://docs.docker.com/go/dockerfile/rule/{_WORD_BOUNDARY.sub('-', name).lower()}/"

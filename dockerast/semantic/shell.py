@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+
+from dockerast.cst.text import go_quote as _go_quote
 from dataclasses import KW_ONLY, dataclass
 
 __all__ = [
@@ -805,25 +807,3 @@ def _upper_char(ch: str) -> str:
     return title if len(title) == 1 else ch
 
 
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-
-
-def _go_quote(text: str) -> str:
-    """Quote ``text`` the way Go's ``%q`` does, for error messages that read
-    like BuildKit's."""
-    out = ['"']
-    for ch in text:
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch < " " or ch == "\x7f":
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+from dockerast.cst.nodes import FromInstruction, Instruction, Span
+from dockerast.rules.base import CheckContext, Rule, rule_url
+from dockerast.semantic.shell import ExpansionError, ShellLex
+
+
+class UndefinedArgInFrom(Rule):
+    """
+    ## What it does
+    Flags a variable used in a ``FROM`` line (in the base image or in
+    ``--platform``) that no ARG before the first ``FROM`` declares and that
+    is not one of BuildKit's automatic platform ARGs (``BUILDPLATFORM``,
+    ``TARGETARCH``...).  An ARG declared without a default counts as
+    declared.
+
+    When a declared name is within two edits of the unknown one, the message
+    suggests it, as BuildKit does: ``$BULIDPLATFORM`` gets "did you mean
+    BUILDPLATFORM?".
+
+    ## Why is this bad
+    ``FROM`` only sees the global scope: the meta ARGs and the platform
+    ARGs.  An undeclared name expands to an empty string, so
+    ``FROM node:22${VARIANT}`` silently builds from ``node:22``, and a
+    misspelt ``$BULIDPLATFORM`` empties the platform.
+
+    ## Example
+    ```dockerfile
+    ARG VARIANT=-alpine
+    FROM node:22${VARIANT}
+    ```
+    declares the ARG the line uses.
+
+    ## Fix safety
+    No fix: whether to declare the name or correct it is the author's call.
+    """
+
+    code = "BK009"
+    name = "UndefinedArgInFrom"
+    summary = "FROM command must use declared ARGs"
+    url = rule_url("UndefinedArgInFrom")
+    buildkit = True
+    bad_example = "FROM node:22${VARIANT}\nRUN node --version\n"
+    good_example = "ARG VARIANT=-alpine\nFROM node:22${VARIANT}\nRUN node --version\n"
+
+    def check(self, ctx: CheckContext):
+        lex = ShellLex(ctx.tree.escape)
+        for stage in ctx.model.stages:
+            index = stage.from_index
+            ins = ctx.tree.instructions[index]
+            assert isinstance(ins, FromInstruction)
+            scope = ctx.model.scope_at(index)
+            values = scope.values
+            # The names BuildKit accepts: every meta ARG (with a value or
+            # not) and the platform ARGs (convert.go, unusedFromArgsCheckKeys).
+            declared = list(scope.args)
+            words = []
+            if ins.image_span is not None:
+                words.append((ins.image, ins.image_span))
+            flag = ins.flag("platform")
+            if flag is not None and flag.value:
+                words.append((flag.value, flag.value_span or flag.span))
+            for word, span in words:
+                for name, name_span in undefined_names(lex, word, values, word_place(ins, span, word)):
+                    if name in scope.args:
+                        continue
+                    message = f"FROM argument '{name}' is not declared"
+                    match = suggest(name, declared)
+                    if match:
+                        message += f" (did you mean {match}?)"
+                    yield ctx.finding(index, name_span, message)
+
+
+def undefined_names(
+    lex: ShellLex, word: str, values: Mapping[str, str], place: Callable[[int, int], Span]
+) -> list[tuple[str, Span]]:
+    """The names ``word`` looks up that ``values`` lacks, once each, in the
+    order they first appear, with the span of their first reference given by
+    ``place`` (offsets in ``word`` to a span of the instruction).
+
+    A word BuildKit cannot expand fails its build; the names referenced in
+    it (up to the syntax error, if any) are reported all the same.
+    """
+    try:
+        names: Iterable[str] = lex.process_word(word, values).unmatched
+    except ExpansionError:
+        names = {ref.name for ref in lex.find_variable_references(word) if ref.name not in values}
+    if not names:
+        return []
+    first: dict[str, Span] = {}
+    for ref in lex.find_variable_references(word):
+        if ref.name in names and ref.name not in first:
+            first[ref.name] = place(ref.start, ref.end)
+    fallback = place(0, len(word))
+    ordered = sorted(names, key=lambda n: (first[n].start, n) if n in first else (fallback.end, n))
+    return [(name, first.get(name, fallback)) for name in ordered]
+
+
+def word_place(ins: Instruction, span: Span, word: str) -> Callable[[int, int], Span]:
+    """Maps offsets in ``word`` to spans of ``ins``, ``word`` being what is
+    written at ``span`` (possibly between quotes, possibly continued over
+    several lines).  When the text there differs from ``word`` (escapes,
+    quotes inside), every offset maps to the whole ``span``."""
+    logical = ins.logical
+    start = _logical_offset(ins, span.start)
+    if start is not None:
+        for base in (start, start + 1):
+            if logical[base : base + len(word)] == word:
+                return lambda s, e: ins.physical_span(base + s, base + e)
+    return lambda s, e: span
+
+
+def _logical_offset(ins: Instruction, physical: int) -> int | None:
+    consumed = 0
+    for start, end in ins.segments:
+        if start <= physical <= end:
+            return consumed + physical - start
+        consumed += end - start
+    return None
+
+
+def suggest(value: str, options: Iterable[str]) -> str:
+    """The option closest to ``value`` with fewer than three edits, or "" --
+    BuildKit's ``suggest.Search`` (util/suggest), case-sensitive as on Linux.
+
+    The first option at the smallest distance wins; an option equal to
+    ``value`` means there is nothing to suggest.
+    """
+    match = ""
+    best = 3
+    for option in options:
+        if option == value:
+            return ""
+        distance = levenshtein(value, option)
+        if distance < best:
+            match, best = option, distance
+    return match
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance with unit costs for insertion, deletion and substitution."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
