@@ -207,8 +207,6 @@ TABLE = [
         sink_args,
         "FROM a\n\nARG V=1\nRUN one\nRUN echo $V\n",
         "FROM a\n\nRUN one\n\nARG V=1\nRUN echo $V\n",
-        crlf_xfail="move.reorder gives the blank line as a bare '\\n' in a CRLF file: "
-        "'FROM a\\r\\n\\r\\nRUN one\\r\\n\\nARG V=1...' (expected '\\r\\n')",
     ),
     case(
         "sink-heredoc-reader",
@@ -274,8 +272,8 @@ TABLE = [
     case(
         "exec-lines-filter",
         lambda t: to_exec_form(t, lines={3}),
-        "FROM a\nCMD x\nENTRYPOINT y\n",
-        'FROM a\nCMD x\nENTRYPOINT ["y"]\n',
+        "FROM a\nCMD x\nCMD y\n",
+        'FROM a\nCMD x\nCMD ["y"]\n',
     ),
     case(
         "exec-leaves-run-heredoc-healthcheck-onbuild",
@@ -286,8 +284,8 @@ TABLE = [
     case(
         "exec-wrap-default-shell",
         lambda t: to_exec_form(t, wrap_in_shell=True),
-        "FROM a\nCMD a | b\nENTRYPOINT FOO=1 cmd\n",
-        'FROM a\nCMD ["/bin/sh", "-c", "a | b"]\nENTRYPOINT ["/bin/sh", "-c", "FOO=1 cmd"]\n',
+        "FROM a\nCMD a | b\nFROM b\nENTRYPOINT FOO=1 cmd\n",
+        'FROM a\nCMD ["/bin/sh", "-c", "a | b"]\nFROM b\nENTRYPOINT ["/bin/sh", "-c", "FOO=1 cmd"]\n',
     ),
     case(
         "exec-wrap-stage-shell",
@@ -640,12 +638,6 @@ def test_move_in_a_backtick_file():
     check(result, before, "# escape=`\nFROM a\nRUN c `\n  d\nENV X=1\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="move_instructions re-resolves positional selectors (index:, line:, layer:) in its idempotence check; "
-    "after the move they name other instructions, so every such move is refused with 'running it again would "
-    "change the result'",
-)
 @pytest.mark.parametrize(
     "select, after",
     [("index:1", "index:2"), ("line:2", "line:3")],
@@ -655,12 +647,6 @@ def test_move_with_positional_selectors(select, after):
     assert result.text == "FROM a\nRUN b\nENV A=1\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="moving a RUN that does not read V above 'ARG V=1' is refused ('RUN b' would see V=None), although "
-    "moving the ARG below that RUN, which gives the same text, is accepted: moved_args only holds names the "
-    "moved instructions declare, not those they cross",
-)
 def test_move_a_non_reader_above_an_arg():
     before = "FROM a\nARG V=1\nRUN b\nRUN echo $V\n"
     result = move_instructions(parse(before), "run:b", before="arg:V")
@@ -694,22 +680,12 @@ def test_sink_args_in_a_backtick_file():
     assert sink_args(result.tree).edits == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sink_args moves 'ARG A' along with 'ARG B=${A}' (its first use, which moves) but does not declare A "
-    "as moved, so the safety check refuses: \"'RUN echo hi' would see A=None instead of '1'\"",
-)
 def test_sink_args_chained_args():
     before = "FROM alpine\nARG A=1\nARG B=${A}\nRUN echo hi\nRUN echo $B\n"
     result = sink_args(parse(before))
     check(result, before, "FROM alpine\nRUN echo hi\nARG A=1\nARG B=${A}\nRUN echo $B\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sink_args refuses to move 'ARG V=1' past 'ENV X=2': the safety check complains that the moved ARG "
-    "itself 'would see X=2', though the ARG does not read X (half the corpus refusals of sink_args)",
-)
 def test_sink_args_past_an_env():
     before = "FROM alpine\nARG V=1\nENV X=2\nRUN echo $V\n"
     result = sink_args(parse(before))
@@ -882,9 +858,21 @@ def test_exec_form_uses_the_stage_shell_for_every_kind():
 
 
 def test_exec_form_shell_applies_only_below_it():
-    before = 'FROM a\nCMD echo $A\nSHELL ["/bin/bash", "-c"]\nENTRYPOINT echo $B\n'
+    before = 'FROM a\nCMD echo $A\nSHELL ["/bin/bash", "-c"]\nCMD echo $B\n'
     result = to_exec_form(parse(before), wrap_in_shell=True)
-    assert result.text == 'FROM a\nCMD ["/bin/sh", "-c", "echo $A"]\nSHELL ["/bin/bash", "-c"]\nENTRYPOINT ["/bin/bash", "-c", "echo $B"]\n'
+    assert result.text == 'FROM a\nCMD ["/bin/sh", "-c", "echo $A"]\nSHELL ["/bin/bash", "-c"]\nCMD ["/bin/bash", "-c", "echo $B"]\n'
+
+
+def test_exec_form_refuses_an_entrypoint_beside_a_cmd():
+    # Shell form ignores CMD; exec form would receive it as arguments.
+    with pytest.raises(RefactorError, match=r"^to_exec_form: ENTRYPOINT 'node server\.js' ignores CMD"):
+        to_exec_form(parse("FROM a\nENTRYPOINT node server.js\nCMD --port=80\n"))
+
+
+def test_exec_form_wraps_in_cmd_on_windows():
+    before = "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCMD dir | more\n"
+    result = to_exec_form(parse(before), wrap_in_shell=True)
+    assert result.text.endswith('CMD ["cmd", "/S", "/C", "dir | more"]\n')
 
 
 def test_exec_form_refuses_to_drop_a_comment_inside_a_continuation():
@@ -894,23 +882,18 @@ def test_exec_form_refuses_to_drop_a_comment_inside_a_continuation():
 
 
 def test_exec_form_in_a_backtick_file():
-    before = "# escape=`\nFROM a\nCMD node `\n  server.js\nENTRYPOINT C:\\app\\x.exe -v\n"
+    before = "# escape=`\nFROM a\nCMD node `\n  server.js\nFROM b\nENTRYPOINT C:\\app\\x.exe -v\n"
     with pytest.raises(RefactorError, match=r"ENTRYPOINT 'C:\\\\app\\\\x\.exe -v' uses shell features"):
         to_exec_form(parse(before))
     result = to_exec_form(parse(before), wrap_in_shell=True)
+    # A backtick escape means a Windows file: the shell to keep is cmd.
     check(
         result,
         before,
-        '# escape=`\nFROM a\nCMD ["node", "server.js"]\nENTRYPOINT ["/bin/sh", "-c", "C:\\\\app\\\\x.exe -v"]\n',
+        '# escape=`\nFROM a\nCMD ["node", "server.js"]\nFROM b\nENTRYPOINT ["cmd", "/S", "/C", "C:\\\\app\\\\x.exe -v"]\n',
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="to_exec_form resets the shell to /bin/sh -c at every FROM, but a stage built FROM another stage "
-    "inherits its SHELL (it is image config); 'FROM base' + 'CMD echo $X' becomes [\"/bin/sh\", \"-c\", ...] "
-    "instead of [\"/bin/bash\", \"-c\", ...]",
-)
 def test_exec_form_uses_the_shell_inherited_from_a_base_stage():
     before = 'FROM alpine AS base\nSHELL ["/bin/bash", "-c"]\nFROM base\nCMD echo $X\n'
     result = to_exec_form(parse(before), wrap_in_shell=True)
@@ -959,15 +942,10 @@ def test_set_base_image_refuses_an_invalid_image_naming_it(image):
         assert image == "debian:12" and "FROM debian:12\n" in result.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="set_base_image on a quoted reference drops the closing quote: 'FROM \"a:1\"' with tag='2' gives "
-    "'FROM \"a:2' (the tag part is taken to run to the end of the word, quote included)",
-)
 @pytest.mark.parametrize("quote", ['"', "'"])
-def test_set_base_image_on_a_quoted_reference(quote):
-    result = set_base_image(parse(f"FROM {quote}a:1{quote}\n"), 0, tag="2")
-    assert result.text in (f"FROM {quote}a:2{quote}\n", "FROM a:2\n")
+def test_set_base_image_refuses_quotes_that_span_the_parts(quote):
+    with pytest.raises(RefactorError, match="quotes of the image reference .* span its parts"):
+        set_base_image(parse(f"FROM {quote}a:1{quote}\n"), 0, tag="2")
 
 
 def test_pin_digests_refuses_a_bad_digest_from_the_resolver():
@@ -1006,29 +984,16 @@ def test_normalize_maintainer_in_a_backtick_file():
     assert normalize(result.tree).edits == ()
 
 
-def test_normalize_legacy_env_with_continuation_keeps_meaning():
+def test_normalize_leaves_a_legacy_env_over_several_lines():
     before = "FROM a\nENV A b \\\n    c\n"
-    result = normalize(parse(before))
-    assert result.text == 'FROM a\nENV A="b     c"\n'
-    assert normalize(result.tree).edits == ()
+    assert normalize(parse(before)).edits == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize upper-cases the keyword of an ONBUILD trigger, then its own safety check refuses: "
-    "\"'ONBUILD run make' would expand to ('RUN make',) instead of ('run make',)\"",
-)
 def test_normalize_onbuild_trigger_keyword():
     before = "FROM a\nONBUILD run make\n"
     check(normalize(parse(before)), before, "FROM a\nONBUILD RUN make\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a legacy 'ENV A b \\\\ / # note / c' (comment inside the continuation) is rewritten as one line, "
-    "losing the comment, so normalize refuses the whole file (every other fix too); seen in the corpus "
-    "(tianon__dockerfiles/docker-master__Dockerfile). Expected: quote the value in place, or leave that ENV alone",
-)
 def test_normalize_legacy_env_with_a_comment_inside_the_continuation():
     before = "from a\nENV A b \\\n# note\n    c\n"
     result = normalize(parse(before))
@@ -1083,23 +1048,12 @@ def test_format_refuses_a_file_without_instructions():
         format_dockerfile(parse("# just a comment\n"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="format collapses the spaces inside the value of MAINTAINER, WORKDIR, USER and STOPSIGNAL, which "
-    "BuildKit reads verbatim; its safety check then refuses the whole file ('would read differently'). "
-    "Expected: those values are left as they are",
-)
 @pytest.mark.parametrize("line", ["MAINTAINER John  Doe", "WORKDIR /my   dir", "USER a   b"])
 def test_format_leaves_verbatim_values_alone(line):
     before = f"from x\n{line}\n"
     check(format_dockerfile(parse(before)), before, f"FROM x\n{line}\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="format does not collapse spaces in 'ONBUILD  RUN  make': _collapsible_end returns the trigger's "
-    "argument offset (relative to the trigger) as if it were relative to the ONBUILD line",
-)
 def test_format_onbuild_run_trigger():
     before = "FROM a\nONBUILD  RUN  make  x\n"
     check(format_dockerfile(parse(before)), before, "FROM a\nONBUILD RUN make  x\n")
@@ -1205,11 +1159,6 @@ def test_transform_refuses_a_transform_that_is_not_idempotent():
         transform(parse(TRANSFORM_FILE), fn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Context.insert_after / insert_before / replace_instruction end the new line with '\\n' even in a "
-    "CRLF file, leaving a bare LF among CRLF lines",
-)
 def test_transform_insert_after_in_a_crlf_file():
     before = crlf(TRANSFORM_FILE)
     result = transform(parse(before), add_workdir)

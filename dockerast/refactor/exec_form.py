@@ -19,16 +19,17 @@ from dockerast.cst.nodes import (
     CmdInstruction,
     Dockerfile,
     EntrypointInstruction,
-    FromInstruction,
     Instruction,
     RunInstruction,
     ShellInstruction,
 )
 from dockerast.refactor.edits import TextEdit, apply_edits
 from dockerast.refactor.result import RefactorError, RefactorResult, finish, require_valid
+from dockerast.semantic.model import analyze
 
 OPERATION = "to_exec_form"
 DEFAULT_SHELL = ("/bin/sh", "-c")
+WINDOWS_SHELL = ("cmd", "/S", "/C")
 
 # Characters the shell gives a meaning to beyond splitting words and quoting.
 _SHELL_FEATURES = re.compile(r"[|&;<>()$`*?\[\]{}~!#\n\\]")
@@ -84,21 +85,40 @@ def _conversions(tree: Dockerfile, include_run: bool, wrap: bool, lines: set[int
     kinds = (CmdInstruction, EntrypointInstruction, RunInstruction) if include_run else (CmdInstruction, EntrypointInstruction)
     text = str(tree)
     offsets = tree.instruction_offsets()
+    model = analyze(tree)
     edits = []
-    shell = DEFAULT_SHELL
-    for offset, ins in zip(offsets, tree.instructions):
-        if isinstance(ins, FromInstruction):
-            shell = DEFAULT_SHELL
-        elif isinstance(ins, ShellInstruction) and ins.exec_form:
-            shell = tuple(a.value for a in ins.exec_form)
-        if not isinstance(ins, kinds) or ins.is_exec_form or ins.arguments_span is None or ins.heredocs:
-            continue
-        if lines is not None and text.count("\n", 0, offset) + 1 not in lines:
-            continue
-        argv = _argv(ins, shell, wrap)
-        span = ins.arguments_span
-        edits.append(TextEdit(offset + span.start, offset + span.end, json.dumps(argv, ensure_ascii=False)))
+    shells: dict[int, tuple[str, ...]] = {}  # the SHELL each stage ends with: image config, inherited
+    for stage in model.stages:
+        shell = shells.get(stage.base_stage) if stage.base_stage is not None else None
+        if shell is None:
+            shell = WINDOWS_SHELL if _on_windows(stage, tree.escape) else DEFAULT_SHELL
+        has_cmd = any(isinstance(tree.instructions[i], CmdInstruction) for i in stage.instruction_indices)
+        for i in stage.instruction_indices[1:]:
+            ins, offset = tree.instructions[i], offsets[i]
+            if isinstance(ins, ShellInstruction) and ins.exec_form:
+                shell = tuple(a.value for a in ins.exec_form)
+            if not isinstance(ins, kinds) or ins.is_exec_form or ins.arguments_span is None or ins.heredocs:
+                continue
+            if lines is not None and text.count("\n", 0, offset) + 1 not in lines:
+                continue
+            if isinstance(ins, EntrypointInstruction) and has_cmd:
+                raise RefactorError(
+                    f"{OPERATION}: ENTRYPOINT {ins.arguments[:60]!r} ignores CMD in shell form but would receive it "
+                    "as arguments in exec form; convert by hand"
+                )
+            argv = _argv(ins, shell, wrap)
+            span = ins.arguments_span
+            edits.append(TextEdit(offset + span.start, offset + span.end, json.dumps(argv, ensure_ascii=False)))
+        shells[stage.index] = shell
     return edits
+
+
+def _on_windows(stage, escape: str) -> bool:
+    """A Windows stage: by platform, by a Windows base image, or by the backtick escape Windows files use."""
+    if stage.effective_platform.os == "windows" or escape == "`":
+        return True
+    base = (stage.expanded_base_name or stage.base_name).lower()
+    return any(word in base for word in ("windows", "nanoserver", "servercore"))
 
 
 def _argv(ins: Instruction, shell: tuple[str, ...], wrap: bool) -> list[str]:

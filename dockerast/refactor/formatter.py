@@ -31,15 +31,20 @@ from dockerast.cst.nodes import (
     EntrypointInstruction,
     HealthcheckInstruction,
     Instruction,
+    MaintainerInstruction,
     OnbuildInstruction,
     RunInstruction,
     ShellInstruction,
+    StopsignalInstruction,
+    UserInstruction,
+    WorkdirInstruction,
 )
 from dockerast.refactor.result import RefactorError, RefactorResult, finish, require_valid
 from dockerast.semantic.shell import ExpansionError, ShellLex
 
 OPERATION = "format"
 _SHELL_COMMANDS = (RunInstruction, CmdInstruction, EntrypointInstruction, ShellInstruction, HealthcheckInstruction)
+_VERBATIM = (UserInstruction, WorkdirInstruction, StopsignalInstruction, MaintainerInstruction)
 _SPACE = " \t"
 
 
@@ -258,10 +263,17 @@ def _apply(text: str, edits: dict[int, tuple[int, str]]) -> str:
 
 
 def _collapsible_end(ins: Instruction) -> int:
-    """Logical offset up to which spacing is ours to change (the shell owns the rest)."""
-    target = ins.trigger if isinstance(ins, OnbuildInstruction) and ins.trigger is not None else ins
-    if isinstance(target, _SHELL_COMMANDS) and target.exec_form is None and target.syntax.arguments is not None:
-        return target.syntax.arguments.logical_start
+    """Logical offset up to which spacing is ours to change.
+
+    The shell owns the spacing of a shell-form command, and BuildKit reads the
+    argument of USER, WORKDIR, STOPSIGNAL and MAINTAINER as written.
+    """
+    if isinstance(ins, OnbuildInstruction) and ins.trigger is not None:
+        # The trigger's offsets count from its own keyword.
+        return len(ins.logical) - len(ins.trigger.logical) + _collapsible_end(ins.trigger)
+    verbatim = isinstance(ins, _SHELL_COMMANDS) and ins.exec_form is None or isinstance(ins, _VERBATIM)
+    if verbatim and ins.syntax.arguments is not None:
+        return ins.syntax.arguments.logical_start
     return len(ins.logical) + 1
 
 

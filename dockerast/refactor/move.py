@@ -55,24 +55,23 @@ def move_instructions(
     new_order = planned_order(len(tree.instructions), moved, anchor, after=after is not None)
     _refuse_broken_dependencies(tree, new_order, moved)
     description = f"moved {len(moved)} instruction(s) {str(selected)!r} {'after' if after is not None else 'before'} {str(anchor_selector)!r}"
+    # Running again means moving the same instructions, wherever they now
+    # stand, next to the same anchor: selectors like index:N would name others.
+    moved_now = tuple(new_order.index(i) for i in moved)
+    anchor_now = new_order.index(anchor)
 
-    def plan(t: Dockerfile) -> str:
-        m = analyze(t)
-        try:
-            again_moved = selected.resolve(t, m)
-            again_anchor = anchor_selector.resolve_one(t, m)
-        except RefactorError:
-            return str(t)
-        order = planned_order(len(t.instructions), again_moved, again_anchor, after=after is not None)
-        return str(reorder(t, order))
+    def again(t: Dockerfile) -> str:
+        return str(reorder(t, planned_order(len(t.instructions), moved_now, anchor_now, after=after is not None)))
 
     return finish(
         tree,
         str(reorder(tree, new_order)),
         description,
         operation=OPERATION,
-        again=plan,
-        check_meaning=lambda old, new: check_same_meaning(old, new, moved_args=_declared(tree, moved)),
+        again=again,
+        check_meaning=lambda old, new: check_same_meaning(
+            old, new, moved_args=_declared(tree, moved), moved=frozenset(moved)
+        ),
     )
 
 
@@ -98,14 +97,15 @@ def reorder(tree: Dockerfile, order: list[int]) -> Dockerfile:
         if 0 <= previous < index - 1 and (previous + 1) not in placed:
             opener = old[previous + 1]
             if _opens_with_blank(opener) and not _opens_with_blank(new[pos]):
-                new[pos] = dataclasses.replace(new[pos], leading="\n" + new[pos].leading)
+                blank = opener.leading[: opener.leading.index("\n") + 1]
+                new[pos] = dataclasses.replace(new[pos], leading=blank + new[pos].leading)
         placed.add(index)
     return tree.with_changes(instructions=tuple(new))
 
 
 def _opens_with_blank(ins: Instruction) -> bool:
     first_line = ins.leading.split("\n", 1)[0]
-    return "\n" in ins.leading and not first_line.strip()
+    return "\n" in ins.leading and not first_line.strip(" \t\r")
 
 
 def _declared(tree: Dockerfile, indices) -> frozenset[str]:

@@ -5,7 +5,8 @@
 * ``MAINTAINER name`` to ``LABEL org.opencontainers.image.authors="name"``
   (MAINTAINER is deprecated; the label is where tools look now);
 * the legacy ``ENV key value`` to ``ENV key=value`` (likewise LABEL), when the
-  value can be written as one word that expands to the same text.
+  value can be written as one word that expands to the same text and stands
+  on one line.
 
 Each change is a small edit in place: layout, comments and continuation lines
 stay as they are.
@@ -64,14 +65,18 @@ def _normalized(tree: Dockerfile, keyword_case: bool, as_case: bool, maintainer:
         if keyword_case:
             edits.extend(_upper(offset, ins))
             if isinstance(ins, OnbuildInstruction) and ins.trigger is not None:
-                edits.extend(_upper(offset, ins.trigger))
+                trigger_edits = _upper(offset, ins.trigger)
+                if trigger_edits:
+                    edits.extend(trigger_edits)
+                    rewritten.add(index)  # ONBUILD keeps its trigger as text: only the case changes
         if as_case and isinstance(ins, FromInstruction) and ins.as_keyword is not None and ins.as_keyword.text != "AS":
             span = ins.as_keyword.span
             edits.append(TextEdit(offset + span.start, offset + span.end, "AS"))
         if legacy and isinstance(ins, (EnvInstruction, LabelInstruction)) and ins.pairs and ins.pairs[0].legacy:
             pair = ins.pairs[0]
             value = _as_one_word(pair.value or "", ins.escape)
-            if value is not None and pair.value_span is not None:
+            multiline = pair.value_span is not None and "\n" in ins.text[pair.key_span.end : pair.value_span.end]
+            if value is not None and pair.value_span is not None and not multiline:
                 if value == pair.value:  # only the separator changes
                     edits.append(TextEdit(offset + pair.key_span.end, offset + pair.value_span.start, "="))
                 else:

@@ -75,7 +75,15 @@ def finish(
     if lost:
         raise RefactorError(f"{operation}: the result would lose comments {sorted(lost)}; nothing was changed")
     if check_meaning is not None:
-        check_meaning(before, after)
+        try:
+            check_meaning(before, after)
+        except RefactorError as error:
+            message = str(error)
+            if not message.startswith(f"{operation}:"):
+                message = f"{operation}: {message}"
+            if "nothing was changed" not in message:
+                message += "; nothing was changed"
+            raise RefactorError(message) from None
     if again is not None and again(after) != new_text:
         raise RefactorError(f"{operation}: running it again would change the result; nothing was changed")
     if edits is None:

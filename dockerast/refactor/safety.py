@@ -9,7 +9,8 @@ sees.  :func:`check_same_meaning` compares two trees and raises
 * ``platform_of_stages``: those stages' platform may change (and nothing else);
 * ``moved_args``: instructions may change places within their stage, and
   instructions that do not reference one of these names may stop or start
-  seeing it;
+  seeing it; ``moved`` (indices before the change) may see any name they do
+  not reference change;
 * ``rewritten``: those instructions (indices before the change) may be
   written differently, as long as the variables every instruction sees stay
   the same.
@@ -96,6 +97,7 @@ def check_same_meaning(
     *,
     platform_of_stages: frozenset[int] = frozenset(),
     moved_args: frozenset[str] | None = None,
+    moved: frozenset[int] = frozenset(),
     rewritten: frozenset[int] = frozenset(),
     build_args: Mapping[str, str] | None = None,
 ) -> None:
@@ -111,10 +113,10 @@ def check_same_meaning(
                 raise RefactorError(f"stage {label}: the base image changed ({a.base!r} to {b.base!r}) for {platform}")
             if a.platform != b.platform and index not in platform_of_stages:
                 raise RefactorError(f"stage {label}: the platform changed ({a.platform!r} to {b.platform!r}) for {platform}")
-            _compare_instructions(label, platform, a.instructions, b.instructions, moved_args, rewritten)
+            _compare_instructions(label, platform, a.instructions, b.instructions, moved_args, moved, rewritten)
 
 
-def _compare_instructions(label, platform, old, new, moved_args, rewritten) -> None:
+def _compare_instructions(label, platform, old, new, moved_args, moved, rewritten) -> None:
     if moved_args is None:
         if len(old) != len(new):
             raise RefactorError(f"stage {label}: instructions were added or removed")
@@ -135,9 +137,16 @@ def _compare_instructions(label, platform, old, new, moved_args, rewritten) -> N
         for name in set(old_scope) | set(new_scope):
             if old_scope.get(name) == new_scope.get(name) and (name in old_scope) == (name in new_scope):
                 continue
-            if moved_args is not None and name in moved_args and name not in a.references:
+            if moved_args is not None and name not in a.references and (name in moved_args or a.index in moved):
                 continue
             raise RefactorError(
-                f"stage {label}: {a.text[:60]!r} would see {name}={new_scope.get(name)!r} instead of "
-                f"{old_scope.get(name)!r} for {platform}"
+                f"stage {label}: {a.text[:60]!r} would see {_shown(new_scope, name)} instead of "
+                f"{_shown(old_scope, name)} for {platform}"
             )
+
+
+def _shown(scope: dict, name: str) -> str:
+    if name not in scope:
+        return f"{name} unset"
+    value = scope[name]
+    return f"{name} declared without a value" if value is None else f"{name}={value!r}"

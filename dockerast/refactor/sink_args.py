@@ -30,7 +30,8 @@ def sink_args(tree: Dockerfile, names: list[str] | None = None, stage: str | int
     wanted = frozenset(names) if names else None
     order, moved = _plan(tree, model, wanted, stage)
     new_text = str(reorder(tree, order))
-    declared = frozenset(p.key for i in moved for p in tree.instructions[i].pairs)
+    movable = _plan_targets(tree, model, wanted, stage)
+    declared = frozenset(p.key for i in movable for p in tree.instructions[i].pairs)
     description = f"moved {len(moved)} ARG instruction(s) to their first use" if moved else "every ARG is at its first use"
     return finish(
         tree,
@@ -38,7 +39,7 @@ def sink_args(tree: Dockerfile, names: list[str] | None = None, stage: str | int
         description,
         operation=OPERATION,
         again=lambda t: str(reorder(t, _plan(t, analyze(t), wanted, stage)[0])),
-        check_meaning=lambda old, new: check_same_meaning(old, new, moved_args=declared),
+        check_meaning=lambda old, new: check_same_meaning(old, new, moved_args=declared, moved=frozenset(movable)),
     )
 
 
@@ -46,6 +47,23 @@ def _plan(
     tree: Dockerfile, model: SemanticModel, wanted: frozenset[str] | None, stage_filter: int | None
 ) -> tuple[list[int], list[int]]:
     """The new instruction order, and the ARG instructions it moves."""
+    target_of = _plan_targets(tree, model, wanted, stage_filter)
+    order = [i for i in range(len(tree.instructions)) if i not in target_of]
+    moved = []
+    # Latest use first: an ARG whose first use is another moving ARG follows it.
+    for use in sorted(set(target_of.values()), reverse=True):
+        group = [i for i in sorted(target_of) if target_of[i] == use]
+        at = order.index(use)
+        order[at:at] = group
+        if group != list(range(use - len(group), use)):
+            moved.extend(group)
+    return order, moved
+
+
+def _plan_targets(
+    tree: Dockerfile, model: SemanticModel, wanted: frozenset[str] | None, stage_filter: int | None
+) -> dict[int, int]:
+    """Each ARG instruction that has a first use, and that use's index."""
     instructions = tree.instructions
     target_of: dict[int, int] = {}
     stages = [model.stages[stage_filter]] if stage_filter is not None else list(model.stages)
@@ -62,13 +80,4 @@ def _plan(
             if first_use is None:
                 continue
             target_of[i] = first_use
-    order = [i for i in range(len(instructions)) if i not in target_of]
-    moved = []
-    # Latest use first: an ARG whose first use is another moving ARG follows it.
-    for use in sorted(set(target_of.values()), reverse=True):
-        group = [i for i in sorted(target_of) if target_of[i] == use]
-        at = order.index(use)
-        order[at:at] = group
-        if group != list(range(use - len(group), use)):
-            moved.extend(group)
-    return order, moved
+    return target_of

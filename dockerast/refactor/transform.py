@@ -60,27 +60,32 @@ class Context:
         at = text.find(old)
         return None if at < 0 else TextEdit(self.offset + at, self.offset + at + len(old), new)
 
+    @property
+    def newline(self) -> str:
+        """The file's line ending, for new lines: CRLF where the instruction uses it."""
+        return "\r\n" if "\r\n" in self.instruction.text or "\r\n" in str(self.tree)[: self.offset] else "\n"
+
+    def _line(self, text: str) -> str:
+        text = text.replace("\r\n", "\n").replace("\n", self.newline)
+        return text if text.endswith(self.newline) else text + self.newline
+
     def replace_instruction(self, new_text: str) -> TextEdit:
-        """Replace the instruction's lines (its comments above stay), e.g. with ``"RUN make\\n"``."""
-        return TextEdit(self.offset, self.offset + len(self.instruction.text), _line(new_text))
+        """Replace the instruction's lines (its comments above stay), e.g. with ``"RUN make"``."""
+        return TextEdit(self.offset, self.offset + len(self.instruction.text), self._line(new_text))
 
     def insert_before(self, new_text: str) -> TextEdit:
         """New lines just above the instruction (below its comments)."""
-        return TextEdit(self.offset, self.offset, _line(new_text))
+        return TextEdit(self.offset, self.offset, self._line(new_text))
 
     def insert_after(self, new_text: str) -> TextEdit:
         """New lines just below the instruction."""
         end = self.offset + len(self.instruction.text)
-        prefix = "" if self.instruction.text.endswith("\n") else "\n"
-        return TextEdit(end, end, prefix + _line(new_text))
+        prefix = "" if self.instruction.text.endswith("\n") else self.newline
+        return TextEdit(end, end, prefix + self._line(new_text))
 
     def remove(self) -> TextEdit:
         """Remove the instruction's lines; the comments above it stay."""
         return TextEdit(self.offset, self.offset + len(self.instruction.text), "")
-
-
-def _line(text: str) -> str:
-    return text if text.endswith("\n") else text + "\n"
 
 
 def _collect(tree: Dockerfile, fn: Transform) -> list[TextEdit]:
