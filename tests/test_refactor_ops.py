@@ -984,9 +984,10 @@ def test_normalize_maintainer_in_a_backtick_file():
     assert normalize(result.tree).edits == ()
 
 
-def test_normalize_leaves_a_legacy_env_over_several_lines():
-    before = "FROM a\nENV A b \\\n    c\n"
-    assert normalize(parse(before)).edits == ()
+def test_normalize_quotes_a_legacy_env_over_several_lines_in_place():
+    before = "FROM a\nENV A b \\\n    # why c\n    c\n"
+    result = normalize(parse(before))
+    check(result, before, 'FROM a\nENV A="b \\\n    # why c\n    c"\n')
 
 
 def test_normalize_onbuild_trigger_keyword():

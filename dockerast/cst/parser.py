@@ -37,7 +37,7 @@ from dockerast.cst.nodes import (
     unquote_flag,
 )
 from dockerast.cst.positions import LineIndex
-from dockerast.cst.text import GO_SPACE
+from dockerast.cst.text import GO_SPACE, go_quote
 
 _SPLIT_SPACE = " \t\v\f\r"
 _PLAIN_WORDS = re.compile(r"[^\t\v\f\r ]+")
@@ -257,7 +257,7 @@ class _Reader:
         for w in words:
             if "=" not in w.text:
                 return tuple(pairs), Problem(
-                    f"Syntax error - can't find = in {_go_quote(w.text)}. Must be of the form: name=value", w.span
+                    f"Syntax error - can't find = in {go_quote(w.text)}. Must be of the form: name=value", w.span
                 )
             pairs.append(self.key_value(w))
         return tuple(pairs), None
@@ -324,9 +324,3 @@ class _Reader:
 def _start_in_line(word: Word, reader: _Reader) -> int:
     """Offset of ``word`` in the stripped logical line."""
     return word.logical_start - reader.lead
-
-
-def _go_quote(text: str) -> str:
-    """Go's %q for the plain text BuildKit quotes in its messages."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{escaped}"'

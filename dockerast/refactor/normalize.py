@@ -5,8 +5,7 @@
 * ``MAINTAINER name`` to ``LABEL org.opencontainers.image.authors="name"``
   (MAINTAINER is deprecated; the label is where tools look now);
 * the legacy ``ENV key value`` to ``ENV key=value`` (likewise LABEL), when the
-  value can be written as one word that expands to the same text and stands
-  on one line.
+  value can be written as one word that expands to the same text.
 
 Each change is a small edit in place: layout, comments and continuation lines
 stay as they are.
@@ -73,14 +72,7 @@ def _normalized(tree: Dockerfile, keyword_case: bool, as_case: bool, maintainer:
             span = ins.as_keyword.span
             edits.append(TextEdit(offset + span.start, offset + span.end, "AS"))
         if legacy and isinstance(ins, (EnvInstruction, LabelInstruction)) and ins.pairs and ins.pairs[0].legacy:
-            pair = ins.pairs[0]
-            value = _as_one_word(pair.value or "", ins.escape)
-            multiline = pair.value_span is not None and "\n" in ins.text[pair.key_span.end : pair.value_span.end]
-            if value is not None and pair.value_span is not None and not multiline:
-                if value == pair.value:  # only the separator changes
-                    edits.append(TextEdit(offset + pair.key_span.end, offset + pair.value_span.start, "="))
-                else:
-                    edits.append(TextEdit(offset + pair.key_span.end, offset + pair.value_span.end, "=" + value))
+            edits.extend(_key_value_edits(offset, ins.pairs[0], ins.escape))
     return edits, frozenset(rewritten)
 
 
@@ -100,10 +92,20 @@ def quote_word(text: str, escape: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _as_one_word(value: str, escape: str) -> str | None:
-    """A legacy value written as one word with the same expansion, or None when that is not certain."""
+def _key_value_edits(offset: int, pair, escape: str) -> list[TextEdit]:
+    """``key value`` to ``key=value``, in place: continuation lines and comments inside stay.
+
+    A value with whitespace is wrapped in double quotes, which read it back
+    as the same text; one that also holds quotes or escapes has no certain
+    one-word form and is left alone.
+    """
+    value = pair.value or ""
+    if pair.value_span is None:
+        return []
+    separator = TextEdit(offset + pair.key_span.end, offset + pair.value_span.start, "=")
     if not any(ch in value for ch in " \t\v\f\r"):
-        return value
+        return [separator]
     if any(ch in value for ch in ('"', "'", escape)):
-        return None
-    return f'"{value}"'
+        return []
+    end = offset + pair.value_span.end
+    return [TextEdit(separator.start, separator.end, '="'), TextEdit(end, end, '"')]

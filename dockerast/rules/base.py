@@ -143,8 +143,11 @@ class Rule:
     bad_example: ClassVar[str] = ""
     good_example: ClassVar[str] = ""
     fixed_example: ClassVar[str | None] = None
-    # Options a rule needs to run at all (e.g. image platform metadata).
+    # Inputs a rule needs to run at all ("image_platforms", "context_dir"),
+    # and what its examples run with.
     needs: ClassVar[tuple[str, ...]] = ()
+    example_image_platforms: ClassVar[dict[str, list[str]] | None] = None
+    example_dockerignore: ClassVar[str | None] = None
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:  # pragma: no cover  (abstract)
         raise NotImplementedError

@@ -107,19 +107,19 @@ def parse_platform(specifier: str) -> Platform:
     if len(parts) == 1:
         if os in _KNOWN_OS:
             return Platform(os, _HOST_ARCH, "", os_version, os_features)
-        arch, variant = _normalize_arch(parts[0], "")
+        arch, variant = normalize_arch(parts[0], "")
         if arch == "arm" and variant == "v7":
             variant = ""
         if arch in _KNOWN_ARCH:
             return Platform(_HOST_OS, arch, variant)
         raise ValueError(f"{specifier!r}: unknown operating system or architecture")
     if len(parts) == 2:
-        arch, variant = _normalize_arch(parts[1], "")
+        arch, variant = normalize_arch(parts[1], "")
         if arch == "arm" and variant == "v7":
             variant = ""
         return Platform(os, arch, variant, os_version, os_features)
     if len(parts) == 3:
-        arch, variant = _normalize_arch(parts[1], parts[2])
+        arch, variant = normalize_arch(parts[1], parts[2])
         if arch == "arm64" and not variant:
             variant = "v8"
         return Platform(os, arch, variant, os_version, os_features)
@@ -152,7 +152,7 @@ def _normalize_os(os: str) -> str:
     return "darwin" if os == "macos" else os
 
 
-def _normalize_arch(arch: str, variant: str) -> tuple[str, str]:
+def normalize_arch(arch: str, variant: str) -> tuple[str, str]:
     arch, variant = arch.lower(), variant.lower()
     if arch == "i386":
         return "386", ""

@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from dockerast.cst.text import go_quote as _go_quote
+from dockerast.cst.text import go_quote
 from dataclasses import KW_ONLY, dataclass
 
 __all__ = [
@@ -91,7 +91,7 @@ class ExpansionError(ValueError):
     """
 
     def __init__(self, word: str, reason: str) -> None:
-        super().__init__(f"failed to process {_go_quote(word)}: {reason}")
+        super().__init__(f"failed to process {go_quote(word)}: {reason}")
         self.word = word
         self.reason = reason
 

@@ -5,7 +5,8 @@ import re
 from dockerast.cst.nodes import WorkdirInstruction
 from dockerast.rules.base import CheckContext, Rule, rule_url
 from dockerast.rules.buildkit.undefined_var import DEFAULT_PATH, image_env_known
-from dockerast.semantic.shell import ExpansionError, ShellLex, _go_quote as go_quote
+from dockerast.cst.text import go_quote
+from dockerast.semantic.shell import ExpansionError, ShellLex
 
 _DRIVE_PATH = re.compile(r"[A-Za-z]:[\\/]")
 
