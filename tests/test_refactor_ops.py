@@ -127,14 +127,14 @@ TABLE = [
     case(
         "pin-before-other-flags",
         pin_build_platform,
-        "FROM --foo=bar golang AS build\nRUN GOOS=linux go build\nFROM alpine\nCOPY --from=build /a /a\n",
-        "FROM --platform=$BUILDPLATFORM --foo=bar golang AS build\nRUN GOOS=linux go build\nFROM alpine\nCOPY --from=build /a /a\n",
+        "FROM --foo=bar golang AS build\nRUN xx-go build\nFROM alpine\nCOPY --from=build /a /a\n",
+        "FROM --platform=$BUILDPLATFORM --foo=bar golang AS build\nRUN xx-go build\nFROM alpine\nCOPY --from=build /a /a\n",
     ),
     case(
         "pin-lowercase-keywords",
         pin_build_platform,
-        "from golang as build\nrun GOOS=linux go build\nfrom alpine\ncopy --from=build /a /a\n",
-        "from --platform=$BUILDPLATFORM golang as build\nrun GOOS=linux go build\nfrom alpine\ncopy --from=build /a /a\n",
+        "from golang as build\nrun xx-go build\nfrom alpine\ncopy --from=build /a /a\n",
+        "from --platform=$BUILDPLATFORM golang as build\nrun xx-go build\nfrom alpine\ncopy --from=build /a /a\n",
     ),
     case(
         "pin-mount-from-and-xx",
@@ -147,14 +147,14 @@ TABLE = [
     case(
         "pin-nothing-already-pinned",
         pin_build_platform,
-        "FROM --platform=linux/amd64 golang AS build\nRUN GOOS=linux go build\nFROM alpine\nCOPY --from=build /a /a\n",
-        "FROM --platform=linux/amd64 golang AS build\nRUN GOOS=linux go build\nFROM alpine\nCOPY --from=build /a /a\n",
+        "FROM --platform=linux/amd64 golang AS build\nRUN xx-go build\nFROM alpine\nCOPY --from=build /a /a\n",
+        "FROM --platform=linux/amd64 golang AS build\nRUN xx-go build\nFROM alpine\nCOPY --from=build /a /a\n",
     ),
     case(
         "pin-nothing-stage-used-as-base",
         pin_build_platform,
-        "FROM golang AS build\nRUN GOOS=linux go build\nFROM build AS t\nFROM alpine\nCOPY --from=t /a /a\n",
-        "FROM golang AS build\nRUN GOOS=linux go build\nFROM build AS t\nFROM alpine\nCOPY --from=t /a /a\n",
+        "FROM golang AS build\nRUN xx-go build\nFROM build AS t\nFROM alpine\nCOPY --from=t /a /a\n",
+        "FROM golang AS build\nRUN xx-go build\nFROM build AS t\nFROM alpine\nCOPY --from=t /a /a\n",
     ),
     # move_instructions
     case(
@@ -707,14 +707,14 @@ def test_pin_inserts_only_the_flag():
 
 
 def test_pin_after_a_continuation():
-    before = "FROM \\\n  golang AS build\nRUN GOOS=linux go build\nFROM alpine\nCOPY --from=build /a /a\n"
+    before = "FROM \\\n  golang AS build\nRUN xx-go build\nFROM alpine\nCOPY --from=build /a /a\n"
     result = pin_build_platform(parse(before))
     check(result, before, before.replace("  golang", "  " + PLATFORM + "golang"))
     assert result.edits == (TextEdit(9, 9, PLATFORM),)
 
 
 def test_pin_in_a_backtick_file():
-    before = "# escape=`\nFROM golang AS build\nRUN GOOS=windows go build `\n  -o /app\nFROM alpine\nCOPY --from=build /app /app\n"
+    before = "# escape=`\nFROM golang AS build\nRUN xx-go build `\n  -o /app\nFROM alpine\nCOPY --from=build /app /app\n"
     result = pin_build_platform(parse(before))
     check(result, before, before.replace("FROM golang", "FROM " + PLATFORM + "golang"))
 

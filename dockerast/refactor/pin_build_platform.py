@@ -27,8 +27,10 @@ from dockerast.semantic.model import SemanticModel, analyze
 OPERATION = "pin_build_platform"
 PLATFORM_FLAG = "--platform=$BUILDPLATFORM"
 
-# Tools that build for another platform than the one they run on.
-_CROSS_COMPILERS = re.compile(r"\bxx-[a-z]|\bcargo\b[^\n]*--target\b|\bGOOS=|\bGOARCH=|\bCC=\S*-linux-gnu")
+# tonistiigi/xx's helpers read the target platform from the environment.
+# A bare ``GOOS=linux`` or ``--target x86_64-...`` is not evidence: it builds
+# for one fixed platform, or for the machine it runs on.
+_CROSS_COMPILERS = re.compile(r"\bxx-[a-z]")
 
 
 def cross_compile_evidence(tree: Dockerfile, model: SemanticModel, stage_index: int) -> str | None:
@@ -55,6 +57,8 @@ def builder_stages(tree: Dockerfile, model: SemanticModel | None = None) -> tupl
     for stage in model.stages:
         if stage.index == final or stage.index not in copied or stage.index in based_on:
             continue
+        if stage.base_stage is not None:
+            continue  # it runs on its base stage's platform, whatever its own flag says
         if stage.platform is not None:
             continue
         if cross_compile_evidence(tree, model, stage.index) is not None:
@@ -85,6 +89,11 @@ def pin_build_platform(
             if index == len(model.stages) - 1:
                 raise RefactorError(
                     f"{OPERATION}: stage {_stage_label(stage)} is the final image; pinning it would ship the build machine's platform"
+                )
+            if stage.base_stage is not None:
+                raise RefactorError(
+                    f"{OPERATION}: stage {_stage_label(stage)} is built FROM another stage and runs on that stage's "
+                    "platform; pin the stage it is built on instead"
                 )
             if stage.platform is None and not platform_independent and cross_compile_evidence(tree, model, index) is None:
                 raise RefactorError(
