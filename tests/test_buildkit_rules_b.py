@@ -371,10 +371,6 @@ _SECRETS_EXPECTED = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a per-instruction '# check=skip=all' comment is not honoured (lines 20 and 22 are reported)",
-)
 def test_buildkit_secrets_used_in_arg_or_env():
     rule = SecretsUsedInArgOrEnv
     assert warnings(rule, _SECRETS_DOCKERFILE) == expected(rule, *_SECRETS_EXPECTED)

@@ -249,25 +249,21 @@ def test_per_instruction_skip_applies_to_our_rules():
     assert located(text) == [("PlatformArgDefaultShadows", 4, Severity.WARNING)]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a blank line inside the comment block ends it; BuildKit keeps collecting")
 def test_per_instruction_skip_across_a_blank_line_between_comments():
     text = PER_INSTRUCTION.format(comments="# check=skip=StageNameCasing\n\n# the stage below\n")
     assert names(text) == ["StageNameCasing"]  # only Bar
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: an empty comment line '#' resets PrevComment in BuildKit")
 def test_per_instruction_skip_reset_by_an_empty_comment_line():
     text = PER_INSTRUCTION.format(comments="# check=skip=StageNameCasing\n#\n")
     assert names(text) == ["StageNameCasing", "StageNameCasing"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: per-instruction skip=all is ignored (BuildKit: SkipAll)")
 def test_per_instruction_skip_all():
     text = PER_INSTRUCTION.format(comments="# check=skip=all\n")
     assert names(text) == ["StageNameCasing"]  # only Bar
 
 
-@pytest.mark.xfail(strict=True, reason="engine differs: BuildKit merges the first check comment only")
 def test_per_instruction_first_check_comment_wins():
     text = PER_INSTRUCTION.format(comments="# check=skip=JSONArgsRecommended\n# check=skip=StageNameCasing\n")
     assert names(text) == ["StageNameCasing", "StageNameCasing"]
@@ -313,7 +309,6 @@ def test_unused_suppression_can_be_turned_off():
     assert names(text, rules=list(engine.ALL_RULES)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a pragma for a rule that did not run is reported as unused")
 def test_pragma_of_a_rule_that_did_not_run_is_not_unused():
     text = "FROM alpine AS base\n# dockerast: ignore[StageNameCasing] -- legacy name\nFROM alpine AS Foo\n"
     assert names(text, CheckConfig(ignore=frozenset({"StageNameCasing"}))) == []
@@ -377,7 +372,6 @@ def test_fix_all_with_a_broken_fix_in_the_pass_still_parses(monkeypatch):
     assert not fixed.errors
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: one fix that breaks the syntax discards every fix of its pass")
 def test_fix_all_drops_only_the_fix_that_breaks_the_syntax(monkeypatch):
     from dockerast.rules.buildkit import StageNameCasing  # noqa: PLC0415
 

@@ -6,8 +6,10 @@ Suppression, from the widest to the narrowest:
   name, per-rule ``severities``, ``experimental`` rules to enable;
 * BuildKit's ``# check=skip=A,B;error=true;experimental=C`` directive at the
   top of the file (``skip=all`` too);
-* BuildKit's per-instruction form: a ``# check=skip=A`` comment directly above
-  an instruction;
+* BuildKit's per-instruction form: a ``# check=skip=A`` comment among the
+  comments above an instruction (BuildKit's ``PrevComment``: all comment lines
+  since the previous instruction, blank lines included, collection starting
+  over at an empty ``#`` line; the first ``check`` comment counts);
 * our pragma, for the next instruction, with an optional reason:
   ``# dockerast: ignore[A, B] -- why``; a pragma that suppresses nothing is
   itself reported (``UnusedSuppression``).
@@ -42,17 +44,23 @@ class CheckConfig:
     image_platforms: Mapping[str, list[str]] | None = None
 
     def enabled(self, rule: type[Rule]) -> bool:
-        keys = {rule.code, rule.name}
-        if self.select is not None and not (keys & self.select or "ALL" in self.select):
+        keys = {rule.code.lower(), rule.name.lower()}
+        if self.select is not None and not (keys & _lower(self.select) or "all" in _lower(self.select)):
             return False
-        if keys & self.ignore:
+        if keys & _lower(self.ignore):
             return False
-        if rule.experimental and not (keys & self.experimental or "all" in self.experimental):
+        if rule.experimental and not (keys & _lower(self.experimental) or "all" in _lower(self.experimental)):
             return False
         return True
 
-    def severity(self, rule: type[Rule]) -> Severity:
-        return self.severities.get(rule.name, self.severities.get(rule.code, rule.severity))
+    def severity_override(self, rule: type[Rule]) -> Severity | None:
+        """The configured severity of a rule (by name, then code), if any; otherwise findings keep their own."""
+        levels = {key.lower(): level for key, level in self.severities.items()}
+        return levels.get(rule.name.lower(), levels.get(rule.code.lower()))
+
+
+def _lower(names) -> frozenset[str]:
+    return frozenset(n.lower() for n in names)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,8 @@ def _parse_check_value(value: str) -> _CheckDirective:
             error = val.strip().lower() == "true"
         elif key == "experimental":
             experimental |= names
-    return _CheckDirective(frozenset(skip), "all" in {s.lower() for s in skip}, error, frozenset(experimental))
+    # BuildKit skips everything only for exactly ``skip=all``.
+    return _CheckDirective(frozenset(skip), skip == {"all"}, error, frozenset(experimental))
 
 
 def file_check_directive(tree: Dockerfile) -> _CheckDirective | None:
@@ -110,26 +119,26 @@ def _pragmas(tree: Dockerfile, offsets: list[int]) -> list[Pragma]:
     return found
 
 
-def _instruction_skips(tree: Dockerfile) -> dict[int, frozenset[str]]:
-    """BuildKit's per-instruction ``# check=skip=`` comments: the comment block right above."""
+def _instruction_skips(tree: Dockerfile) -> dict[int, _CheckDirective]:
+    """BuildKit's per-instruction ``# check=`` comments, read as its parser collects ``PrevComment``."""
     skips = {}
     for index, ins in enumerate(tree.instructions):
         if "check" not in ins.leading:
             continue
-        # Only the comment lines directly above count, as BuildKit's PrevComment.
-        block = ins.leading.rstrip("\n").split("\n")
-        directly_above = []
-        for line in reversed(block):
-            if not line.strip().startswith("#"):
-                break
-            directly_above.append(line)
-        names: set[str] = set()
-        for line in directly_above:
-            match = _CHECK_COMMENT.match(line)
+        comments: list[str] = []
+        for line in ins.leading.split("\n"):
+            stripped = line.strip(" \t\r")
+            if not stripped.startswith("#"):
+                continue  # blank lines do not end the block
+            if stripped[1:].strip() == "":
+                comments = []  # an empty comment line starts it over
+            else:
+                comments.append(stripped)
+        for comment in comments:
+            match = _CHECK_COMMENT.match(comment)
             if match:
-                names |= _parse_check_value(match.group(1)).skip
-        if names:
-            skips[index] = frozenset(names)
+                skips[index] = _parse_check_value(match.group(1))
+                break  # the first check comment is the one BuildKit merges
     return skips
 
 
@@ -149,31 +158,38 @@ def run_rules(
     per_instruction = _instruction_skips(tree)
     pragmas = _pragmas(tree, ctx.offsets)
     used: set[int] = set()
+    ran: set[str] = set()
     findings = []
     for rule in rules if rules is not None else ALL_RULES:
         if not config.enabled(rule) or rule.name == "UnusedSuppression":
             continue
+        # BuildKit never applies skip settings to experimental rules.
         if directive and (directive.skip_all or rule.name in directive.skip) and not rule.experimental:
             continue
-        severity = config.severity(rule)
-        if directive and directive.error:
-            severity = max(severity, Severity.ERROR)
+        ran.update((rule.name, rule.code))
+        override = config.severity_override(rule)
         ctx._rule = rule
         for finding in rule().check(ctx):
             index = finding.instruction_index
-            if index is not None and rule.name in per_instruction.get(index, ()):
+            local = per_instruction.get(index) if index is not None else None
+            if local is not None and not rule.experimental and (local.skip_all or rule.name in local.skip):
                 continue
             suppressed = False
             for number, pragma in enumerate(pragmas):
                 if pragma.instruction_index == index and (rule.name in pragma.rules or rule.code in pragma.rules):
                     used.add(number)
                     suppressed = True
-            if not suppressed:
-                findings.append(replace(finding, severity=severity) if severity != finding.severity else finding)
+            if suppressed:
+                continue
+            severity = override if override is not None else finding.severity
+            if directive and directive.error:
+                severity = max(severity, Severity.ERROR)
+            findings.append(replace(finding, severity=severity) if severity != finding.severity else finding)
     unused_rule = rule_by_key("UnusedSuppression")
     if unused_rule is not None and config.enabled(unused_rule) and rules is None:
         for number, pragma in enumerate(pragmas):
-            if number not in used:
+            # A pragma for rules that did not run here suppresses nothing, but is not stale.
+            if number not in used and pragma.rules & ran:
                 findings.append(
                     Finding(
                         unused_rule.code,
@@ -181,7 +197,7 @@ def run_rules(
                         f"this suppression of {', '.join(sorted(pragma.rules))} matches no finding",
                         pragma.start,
                         pragma.end,
-                        config.severity(unused_rule),
+                        config.severity_override(unused_rule) or unused_rule.severity,
                         unused_rule.url,
                         None,
                         pragma.instruction_index,
@@ -223,13 +239,28 @@ def fix_all(
             chosen.append(finding)
         if not edits:
             break
-        text = apply_edits(str(tree), edits)
-        new_tree = parse(text)
+        new_tree = parse(apply_edits(str(tree), edits))
         if new_tree.errors:
-            break
+            # Keep the fixes that leave the file parsing, one at a time.
+            chosen, new_tree = _parsing_subset(tree, chosen)
+            if not chosen:
+                break
         tree = new_tree
         applied.extend(chosen)
     return tree, applied
+
+
+def _parsing_subset(tree: Dockerfile, findings: list[Finding]) -> tuple[list[Finding], Dockerfile]:
+    kept: list[Finding] = []
+    edits: list[TextEdit] = []
+    result = tree
+    for finding in findings:
+        candidate = parse(apply_edits(str(tree), [*edits, *finding.fix.edits]))
+        if not candidate.errors:
+            kept.append(finding)
+            edits.extend(finding.fix.edits)
+            result = candidate
+    return kept, result
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
