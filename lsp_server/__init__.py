@@ -1,1 +1,1 @@
-"""The dockerast language server."""
+"""dockerast's language server: a thin pygls adapter over the dockerast library."""

@@ -117,14 +117,14 @@ def heredoc_openers(logical: str, escape: str) -> list[HeredocWord]:
     if "<<" not in logical:
         return []
     from dockerast.cst.exec_form import NotStringArray, parse_exec_form  # noqa: PLC0415
-    from dockerast.cst.grammar import GrammarError, parse_logical_line  # noqa: PLC0415
+    from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line  # noqa: PLC0415
 
     try:
         tree = parse_logical_line(logical.strip(GO_SPACE), escape)
     except GrammarError:
         return []
     if tree.data == "onbuild":
-        subtrees = [c for c in tree.children if not isinstance(c, str)]
+        subtrees = [c for c in tree.children if isinstance(c, Tree)]
         if not subtrees:
             return []
         tree = subtrees[0]

@@ -1,0 +1,418 @@
+"""Code actions: quick fixes, fix-all, suppressions and refactors, each resolved lazily.
+
+Every action names what it does with a small JSON ``key``; its edits are
+computed from the library (a rule's fix, ``fix_all``, a refactor) when the
+client resolves it, or at once for a client that cannot resolve.  Edits are
+the library's minimal :class:`~dockerast.refactor.TextEdit` s, converted to
+ranges here; no action ever replaces the whole document.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+
+from dockerast.cst.nodes import (
+    ArgInstruction,
+    CmdInstruction,
+    EntrypointInstruction,
+    FromInstruction,
+    RunInstruction,
+)
+from dockerast.cst.parser import parse
+from dockerast.refactor import (
+    ImageReference,
+    RefactorError,
+    Selector,
+    TextEdit,
+    apply_edits,
+    builder_stages,
+    minimal_edits,
+    move_instructions,
+    pin_build_platform,
+    set_base_image,
+    sink_args,
+    to_exec_form,
+)
+from dockerast.refactor.exec_form import exec_words
+from dockerast.refactor.references import PLATFORM_ARGS
+from dockerast.rules import Finding, FixSafety, fix_all, rule_by_key
+
+from lsp_server.diagnostics import finding_diagnostic
+from lsp_server.documents import Snapshot
+
+log = logging.getLogger(__name__)
+
+FIX_ALL = "source.fixAll.dockerast"
+QUICKFIX = types.CodeActionKind.QuickFix.value
+REWRITE = types.CodeActionKind.RefactorRewrite.value
+MOVE = "refactor.move"
+KINDS = [QUICKFIX, REWRITE, MOVE, FIX_ALL]
+
+# Steps that download dependencies: their layer should not depend on the target platform.
+DEPENDENCY_STEP = re.compile(
+    r"go mod download|npm ci|npm install|yarn install|pnpm install|pip install -r \S+|cargo fetch|bundle install"
+    r"|composer install|mvn [^\n]*dependency:go-offline|dotnet restore|poetry install|uv sync|apk add|apt-get install"
+)
+# Up to this many instructions, every refactor offered is computed first (a few milliseconds each).
+SMALL_DOCUMENT = 150
+_CHECK_LINE = re.compile(r"^([ \t]*#[ \t]*check[ \t]*=[ \t]*)(\S+)", re.I)
+_PRAGMA_LINE = re.compile(r"^[ \t]*#[ \t]*dockerast:[ \t]*ignore\[([^\]]*)\]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: tuple
+    title: str
+    kind: str
+    diagnostics: tuple[types.Diagnostic, ...] = ()
+    preferred: bool = False
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    if not only:
+        return True
+    return any(kind == o or kind.startswith(o + ".") for o in only)
+
+
+def _stage_selector(stage) -> str:
+    return stage.name if stage.name else str(stage.index)
+
+
+class Actions:
+    """The code actions of one snapshot; ``findings`` are the rule findings under the current settings."""
+
+    def __init__(self, snapshot: Snapshot, findings: list[Finding], config) -> None:
+        self.snapshot = snapshot
+        self.findings = findings
+        self.config = config
+
+    # -- listing ------------------------------------------------------------------
+
+    def candidates(
+        self, start: int, end: int, context_diagnostics: list[types.Diagnostic], only: list[str] | None, *, verify_all: bool = True
+    ) -> list[Candidate]:
+        """The actions that apply at ``[start, end]``.
+
+        Quick fixes and suppressions are always checked by computing their
+        edits (cheap).  Fix-all and refactors are checked too when
+        ``verify_all`` (a client that cannot resolve lazily needs the edits
+        anyway) or the document is small; otherwise they are offered from
+        cheap preconditions and computed on resolve, which reports the
+        library's reason if one turns out not to apply.
+        """
+        cheap: list[Candidate] = []
+        costly: list[Candidate] = []
+        if _wanted(QUICKFIX, only):
+            cheap.extend(self._quick_fixes(start, end, context_diagnostics))
+        if _wanted(FIX_ALL, only) and self._has_safe_fix():
+            costly.append(Candidate(("fixAll",), "Fix all auto-fixable problems (dockerast)", FIX_ALL))
+        if self.snapshot.valid and self.snapshot.model is not None:
+            for candidate in self._refactors(start, end):
+                if _wanted(candidate.kind, only):
+                    costly.append(candidate)
+        verify = verify_all or len(self.snapshot.tree.instructions) <= SMALL_DOCUMENT
+        return [c for c in cheap if self.edits(c.key)] + [c for c in costly if not verify or self.edits(c.key)]
+
+    def _matching_findings(self, start: int, end: int, context_diagnostics: list[types.Diagnostic]) -> list[Finding]:
+        wanted = set()
+        for diag in context_diagnostics or ():
+            data = diag.data if isinstance(diag.data, dict) else None
+            if data and "code" in data:
+                wanted.add((data.get("code"), data.get("start"), data.get("end")))
+        return [
+            f
+            for f in self.findings
+            if (f.start <= end and f.end >= start) or (f.code, f.start, f.end) in wanted
+        ]
+
+    def _quick_fixes(self, start: int, end: int, context_diagnostics) -> list[Candidate]:
+        out = []
+        for finding in self._matching_findings(start, end, context_diagnostics):
+            diag = finding_diagnostic(self.snapshot, finding)
+            fix = finding.fix
+            if fix is not None and fix.edits:
+                unsafe = fix.safety is FixSafety.UNSAFE
+                title = _capitalized(fix.description) + (" (unsafe)" if unsafe else "")
+                out.append(Candidate(("fix", finding.code, finding.start, finding.end), title, QUICKFIX, (diag,), not unsafe))
+            if finding.name == "UnusedSuppression" or finding.instruction_index is None:
+                continue
+            rule = rule_by_key(finding.code)
+            index = finding.instruction_index
+            if rule is not None and getattr(rule, "buildkit", False):
+                out.append(Candidate(("skip", finding.name, index), f"Suppress {finding.name} for this instruction (# check=skip)", QUICKFIX, (diag,)))
+            out.append(Candidate(("pragma", finding.name, index), f"Suppress {finding.name} for this instruction (# dockerast: ignore)", QUICKFIX, (diag,)))
+            if rule is not None and getattr(rule, "buildkit", False):
+                out.append(Candidate(("skipFile", finding.name), f"Suppress {finding.name} in this file (# check=skip)", QUICKFIX, (diag,)))
+        # One suppression per rule and place is enough.
+        seen, unique = set(), []
+        for c in out:
+            if c.key not in seen:
+                seen.add(c.key)
+                unique.append(c)
+        return unique
+
+    def _has_safe_fix(self) -> bool:
+        return any(f.fix is not None and f.fix.edits and f.fix.safety is FixSafety.SAFE for f in self.findings)
+
+    def _touched(self, start: int, end: int) -> list[int]:
+        snap = self.snapshot
+        first = snap.instruction_at(start, with_leading=True)
+        last = snap.instruction_at(end, with_leading=True)
+        if first is None and last is None:
+            return []
+        first = last if first is None else first
+        last = first if last is None else last
+        return list(range(first, last + 1))
+
+    def _refactors(self, start: int, end: int) -> list[Candidate]:
+        snap = self.snapshot
+        tree, model = snap.tree, snap.model
+        touched = self._touched(start, end)
+        out: list[Candidate] = []
+        stages_touched = {model.stage_of(i).index for i in touched if model.stage_of(i) is not None}
+        if stages_touched & set(builder_stages(tree, model)):
+            out.append(Candidate(("pin",), "Pin builder stages to $BUILDPLATFORM", REWRITE))
+        for i in touched:
+            ins = tree.instructions[i]
+            stage = model.stage_of(i)
+            if isinstance(ins, ArgInstruction) and stage is not None:
+                out.extend(self._arg_moves(i, ins, stage))
+            elif isinstance(ins, FromInstruction) and stage is not None:
+                out.append(Candidate(("sink", None, stage.index), "Move this stage's ARGs to their first use", MOVE))
+                out.extend(self._tag_choices(stage))
+            elif isinstance(ins, (CmdInstruction, EntrypointInstruction, RunInstruction)) and not ins.is_exec_form and not ins.heredocs:
+                line = snap.positions.line_of(snap.offsets[i]) + 1
+                run = isinstance(ins, RunInstruction)
+                if exec_words(ins.arguments):
+                    out.append(Candidate(("exec", line, run, False), f"Convert {ins.command} to exec form", REWRITE))
+                if not run:
+                    out.append(Candidate(("exec", line, run, True), f"Convert {ins.command} to exec form (keep the shell)", REWRITE))
+        return out
+
+    def _arg_moves(self, i: int, ins: ArgInstruction, stage) -> list[Candidate]:
+        tree = self.snapshot.tree
+        out = []
+        names = [p.key for p in ins.pairs]
+        if not names:
+            return out
+        platform = [n for n in names if n in PLATFORM_ARGS]
+        if platform:
+            later = [j for j in stage.instruction_indices if j > i]
+            step = next(
+                (j for j in later if isinstance(tree.instructions[j], RunInstruction) and DEPENDENCY_STEP.search(tree.instructions[j].logical)),
+                None,
+            )
+            if step is not None:
+                moved = sorted(
+                    {
+                        p.key
+                        for j in stage.instruction_indices
+                        if j < step and isinstance(tree.instructions[j], ArgInstruction)
+                        for p in tree.instructions[j].pairs
+                        if p.key in PLATFORM_ARGS
+                    }
+                )
+                prefix = _stage_selector(stage)
+                match = DEPENDENCY_STEP.search(tree.instructions[step].logical).group()
+                anchor = f"{prefix}/run:{match}"
+                try:
+                    if Selector.parse(anchor).resolve_one(tree, self.snapshot.model) != step:
+                        raise RefactorError("another step")
+                except RefactorError:
+                    layer = sum(1 for j in stage.instruction_indices if j <= step and type(tree.instructions[j]).__name__ in ("RunInstruction", "CopyInstruction", "AddInstruction"))
+                    anchor = f"{prefix}/layer:{layer}"
+                out.append(
+                    Candidate(
+                        ("move", f"{prefix}/arg:{','.join(moved)}", anchor),
+                        f"Move platform ARGs after the dependency step ({match})",
+                        MOVE,
+                    )
+                )
+        label = ", ".join(names)
+        out.append(Candidate(("sink", names, stage.index), f"Move ARG {label} to its first use", MOVE))
+        return out
+
+    def _tag_choices(self, stage) -> list[Candidate]:
+        model = self.snapshot.model
+        if stage.base_stage is not None or "$" in stage.base_name or not stage.base_name:
+            return []
+        ref = ImageReference.parse(stage.base_name)
+        out = []
+        seen = set()
+        for other in model.stages:
+            if other.index == stage.index or other.base_stage is not None or "$" in other.base_name:
+                continue
+            theirs = ImageReference.parse(other.base_name)
+            if theirs.name != ref.name or not theirs.tag or theirs.tag == ref.tag or theirs.tag in seen:
+                continue
+            seen.add(theirs.tag)
+            out.append(
+                Candidate(
+                    ("tag", stage.index, theirs.tag),
+                    f"Set base image tag to '{theirs.tag}' (as stage {other.display_name!r})",
+                    REWRITE,
+                )
+            )
+        return out
+
+    # -- edits ----------------------------------------------------------------------
+
+    def edits(self, key: tuple) -> tuple[TextEdit, ...]:
+        """The edits of an action (memoized per snapshot); empty when it does not apply."""
+        key = tuple(tuple(k) if isinstance(k, list) else k for k in key)
+        return self.snapshot.memo(("action", key, id(self.config)), lambda: self._compute(key))
+
+    def _compute(self, key: tuple) -> tuple[TextEdit, ...]:
+        try:
+            return tuple(self._compute_unsafe(key))
+        except RefactorError as error:
+            log.info("action %s does not apply: %s", key, error)
+            reason = str(error)
+            self.snapshot.memo(("action-error", key), lambda: reason)
+        except Exception as error:  # noqa: BLE001  (a refactor that fails must not take the server down)
+            log.exception("action %s failed", key)
+            reason = f"internal error: {error}"
+            self.snapshot.memo(("action-error", key), lambda: reason)
+        return ()
+
+    def why_not(self, key: tuple) -> str | None:
+        """Why an action gave no edits, when the library said."""
+        key = tuple(tuple(k) if isinstance(k, list) else k for k in key)
+        return self.snapshot._memo.get(("action-error", key))
+
+    def _compute_unsafe(self, key: tuple):
+        snap = self.snapshot
+        tree = snap.tree
+        kind = key[0]
+        if kind == "fix":
+            _, code, start, end = key
+            for f in self.findings:
+                if f.code == code and f.start == start and f.end == end and f.fix is not None:
+                    return f.fix.edits
+            return ()
+        if kind == "fixAll":
+            fixed, _ = fix_all(tree, self.config)
+            return minimal_edits(snap.text, str(fixed))
+        if kind == "skip":
+            return self._suppress_edits(key[2], key[1], pragma=False)
+        if kind == "pragma":
+            return self._suppress_edits(key[2], key[1], pragma=True)
+        if kind == "skipFile":
+            return self._file_skip_edits(key[1])
+        if kind == "pin":
+            return pin_build_platform(tree).edits
+        if kind == "move":
+            return move_instructions(tree, key[1], after=key[2]).edits
+        if kind == "sink":
+            names = list(key[1]) if key[1] else None
+            return sink_args(tree, names=names, stage=key[2]).edits
+        if kind == "exec":
+            _, line, run, wrap = key
+            return to_exec_form(tree, include_run=bool(run), wrap_in_shell=bool(wrap), lines={int(line)}).edits
+        if kind == "tag":
+            return set_base_image(tree, int(key[1]), tag=str(key[2])).edits
+        return ()
+
+    def _keeps_directives(self, edits: list[TextEdit]) -> bool:
+        after = parse(apply_edits(self.snapshot.text, edits))
+        before = self.snapshot.tree
+        return [d.text for d in after.directives] == [d.text for d in before.directives] and not after.errors
+
+    def _suppress_edits(self, index: int, name: str, *, pragma: bool) -> list[TextEdit]:
+        snap = self.snapshot
+        if not 0 <= index < len(snap.tree.instructions):
+            return []
+        ins = snap.tree.instructions[index]
+        at = snap.offsets[index]
+        lines = ins.leading.split("\n")[:-1]  # the leading ends with a newline when it is not empty
+        pos = at
+        # The comment block directly above: extend an existing suppression there.
+        for line in reversed(lines):
+            pos -= len(line) + 1
+            if not line.strip().startswith("#"):
+                break
+            if pragma:
+                match = _PRAGMA_LINE.match(line)
+                if match:
+                    names = [n.strip() for n in match.group(1).split(",") if n.strip()]
+                    if name in names:
+                        return []
+                    close = pos + match.end(1)
+                    return [TextEdit(close, close, (", " if names else "") + name)]
+            else:
+                match = _CHECK_LINE.match(line)
+                if match:
+                    value = match.group(2)
+                    value_at = pos + match.start(2)
+                    skip = re.search(r"(?:^|;)\s*skip\s*=([^;]*)", value, re.I)
+                    if skip:
+                        names = [n.strip() for n in skip.group(1).split(",") if n.strip()]
+                        if name in names:
+                            return []
+                        end = value_at + skip.end(1)
+                        return [TextEdit(end, end, ("," if names else "") + name)]
+                    return [TextEdit(value_at, value_at, f"skip={name};")]
+        first_line = ins.text.split("\n", 1)[0]
+        indent = first_line[: len(first_line) - len(first_line.lstrip(" \t"))]
+        text = f"{indent}# dockerast: ignore[{name}]\n" if pragma else f"{indent}# check=skip={name}\n"
+        edits = [TextEdit(at, at, text)]
+        return edits if self._keeps_directives(edits) else []
+
+    def _file_skip_edits(self, name: str) -> list[TextEdit]:
+        tree = self.snapshot.tree
+        pos = len(tree.bom)
+        for directive in tree.directives:
+            if directive.name == "check":
+                value_at = pos + directive.value_span.start
+                value = directive.value
+                skip = re.search(r"(?:^|;)\s*skip\s*=([^;\s]*)", value, re.I)
+                if skip:
+                    names = [n.strip() for n in skip.group(1).split(",") if n.strip()]
+                    if name in names or "all" in {n.lower() for n in names}:
+                        return []
+                    end = value_at + skip.end(1)
+                    return [TextEdit(end, end, ("," if names else "") + name)]
+                return [TextEdit(value_at, value_at, f"skip={name};")]
+            pos += len(directive.text)
+        at = tree.header_length
+        return [TextEdit(at, at, f"# check=skip={name}\n")]
+
+
+# -- LSP conversion -------------------------------------------------------------------
+
+
+def workspace_edit(snapshot: Snapshot, edits, document_changes: bool) -> types.WorkspaceEdit:
+    lsp_edits = [types.TextEdit(range=snapshot.range(e.start, e.end), new_text=e.new_text) for e in sorted(edits)]
+    if document_changes:
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=snapshot.uri, version=snapshot.version),
+                    edits=lsp_edits,
+                )
+            ]
+        )
+    return types.WorkspaceEdit(changes={snapshot.uri: lsp_edits})
+
+
+def to_code_action(snapshot: Snapshot, actions: Actions, candidate: Candidate, *, lazy: bool, document_changes: bool) -> types.CodeAction:
+    data: dict[str, Any] = {"uri": snapshot.uri, "version": snapshot.version, "key": list(candidate.key)}
+    action = types.CodeAction(
+        title=candidate.title,
+        kind=candidate.kind,
+        diagnostics=list(candidate.diagnostics) or None,
+        is_preferred=candidate.preferred or None,
+        data=data,
+    )
+    if not lazy:
+        action.edit = workspace_edit(snapshot, actions.edits(candidate.key), document_changes)
+    return action

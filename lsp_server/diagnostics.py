@@ -1,0 +1,118 @@
+"""Syntax errors, build errors and rule findings as LSP diagnostics.
+
+Severity, code, docs link and fix all come from the rule's finding; the
+server adds nothing of its own but the conversion.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+
+from dockerast.rules import ALL_RULES, CheckConfig, Finding, Severity, run_rules
+
+from lsp_server.documents import Snapshot
+
+log = logging.getLogger(__name__)
+
+SOURCE = "dockerast"
+
+_SEVERITY = {
+    "ERROR": types.DiagnosticSeverity.Error,
+    "WARNING": types.DiagnosticSeverity.Warning,
+    "INFO": types.DiagnosticSeverity.Information,
+    "HINT": types.DiagnosticSeverity.Hint,
+}
+
+
+def lsp_severity(severity: Severity) -> types.DiagnosticSeverity:
+    return _SEVERITY.get(getattr(severity, "name", str(severity)).upper(), types.DiagnosticSeverity.Warning)
+
+
+def run_checks(tree, config: CheckConfig) -> list[Finding]:
+    """``run_rules``, isolating a rule that raises so that the others still report."""
+    try:
+        return run_rules(tree, config)
+    except Exception:  # noqa: BLE001
+        log.exception("a rule failed; running the rules one by one")
+    findings: list[Finding] = []
+    for rule in ALL_RULES:
+        try:
+            findings.extend(run_rules(tree, config, rules=[rule]))
+        except Exception:  # noqa: BLE001
+            log.exception("rule %s failed", getattr(rule, "name", rule))
+    findings.sort(key=lambda f: (f.start, f.code))
+    return findings
+
+
+def finding_data(snapshot: Snapshot, finding: Finding) -> dict[str, Any]:
+    """What a quick fix needs to find this finding again: its code and place, and the version."""
+    fix = finding.fix
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "start": finding.start,
+        "end": finding.end,
+        "version": snapshot.version,
+        "fix": fix.description if fix is not None and fix.edits else None,
+        "safety": getattr(fix.safety, "value", None) if fix is not None and fix.edits else None,
+        "instruction": finding.instruction_index,
+    }
+
+
+def finding_diagnostic(snapshot: Snapshot, finding: Finding) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=snapshot.range(finding.start, finding.end),
+        message=finding.message,
+        severity=lsp_severity(finding.severity),
+        code=finding.code,
+        code_description=types.CodeDescription(href=finding.url) if finding.url else None,
+        source=SOURCE,
+        data=finding_data(snapshot, finding),
+    )
+
+
+def syntax_diagnostics(snapshot: Snapshot) -> list[types.Diagnostic]:
+    out = []
+    for issue in snapshot.tree.errors:
+        out.append(
+            types.Diagnostic(
+                range=snapshot.range(issue.start, issue.end),
+                message=issue.message,
+                severity=types.DiagnosticSeverity.Error,
+                source=SOURCE,
+            )
+        )
+    return out
+
+
+def build_diagnostics(snapshot: Snapshot) -> list[types.Diagnostic]:
+    """What BuildKit would refuse although the syntax is fine (semantic problems)."""
+    model = snapshot.model
+    if model is None:
+        return []
+    out = []
+    for problem in model.problems:
+        if problem.instruction_index >= len(snapshot.offsets):
+            continue
+        base = snapshot.offsets[problem.instruction_index]
+        ins = snapshot.instruction(problem.instruction_index)
+        span = problem.span or ins.content_span
+        out.append(
+            types.Diagnostic(
+                range=snapshot.range(base + span.start, base + span.end),
+                message=problem.message,
+                severity=types.DiagnosticSeverity.Error,
+                source=SOURCE,
+            )
+        )
+    return out
+
+
+def document_diagnostics(snapshot: Snapshot, findings: list[Finding]) -> list[types.Diagnostic]:
+    out = syntax_diagnostics(snapshot)
+    out.extend(build_diagnostics(snapshot))
+    out.extend(finding_diagnostic(snapshot, f) for f in findings)
+    return out

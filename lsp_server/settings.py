@@ -1,0 +1,130 @@
+"""Editor settings (initializationOptions, workspace/didChangeConfiguration) and project configuration.
+
+Settings may be given flat or under a ``dockerast`` key::
+
+    {
+      "select": ["BK001"], "ignore": ["UnusedSuppression"], "experimental": [],
+      "severity": {"StageNameCasing": "error"},
+      "diagnostics": {"mode": "auto", "debounceMs": 150},
+      "format": {"indent": 4},
+      "inlayHints": {"enable": true}
+    }
+
+``diagnostics.mode``: ``push`` (publishDiagnostics), ``pull``
+(textDocument/diagnostic only), ``both``, or ``auto`` (default): pull for a
+client that declares pull support, push otherwise, so that no client shows
+every problem twice.
+
+The rules that run come from the project's ``[tool.dockerast]`` /
+``.dockerast.toml`` (found from the document's folder) with these settings
+over it: ``select`` replaces the project's list, ``ignore`` and
+``experimental`` add to the project's, ``severity`` entries override the
+project's per rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from dockerast.config import ConfigError, ProjectConfig, find_config, parse_severity
+from dockerast.rules import CheckConfig, Severity
+
+log = logging.getLogger(__name__)
+
+DIAGNOSTIC_MODES = ("auto", "push", "pull", "both")
+
+
+def _names(value: Any, key: str, problems: list[str]) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        problems.append(f"dockerast.{key} must be a list of rule codes or names")
+        return None
+    return frozenset(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] | None = None
+    experimental: frozenset[str] | None = None
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    diagnostics_mode: str = "auto"
+    debounce: float = 0.15
+    format_indent: int | None = None
+    inlay_hints: bool = True
+
+    @classmethod
+    def from_json(cls, data: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+        """Settings from a JSON object; unknown keys are ignored, bad values reported and skipped."""
+        problems: list[str] = []
+        base = base or cls()
+        if not isinstance(data, dict):
+            return base, problems if data is None else [*problems, "dockerast settings must be an object"]
+        if isinstance(data.get("dockerast"), dict):
+            data = data["dockerast"]
+        values: dict[str, Any] = {}
+        for key in ("select", "ignore", "experimental"):
+            if key in data:
+                values[key] = _names(data[key], key, problems)
+        severity = data.get("severity", data.get("severities"))
+        if severity is not None:
+            severities: dict[str, Severity] = {}
+            if isinstance(severity, dict):
+                for rule, level in severity.items():
+                    try:
+                        severities[str(rule)] = parse_severity(str(level), f"dockerast.severity.{rule}")
+                    except ConfigError as error:
+                        problems.append(str(error))
+            else:
+                problems.append("dockerast.severity must map rule names to error, warning, info or hint")
+            values["severities"] = severities
+        diagnostics = data.get("diagnostics")
+        if isinstance(diagnostics, dict):
+            mode = diagnostics.get("mode")
+            if mode is not None:
+                if mode in DIAGNOSTIC_MODES:
+                    values["diagnostics_mode"] = mode
+                else:
+                    problems.append(f"dockerast.diagnostics.mode must be one of {', '.join(DIAGNOSTIC_MODES)}")
+            debounce = diagnostics.get("debounceMs")
+            if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 5000:
+                values["debounce"] = debounce / 1000
+        fmt = data.get("format")
+        if isinstance(fmt, dict) and "indent" in fmt:
+            indent = fmt["indent"]
+            if isinstance(indent, int) and not isinstance(indent, bool) and 0 <= indent <= 16:
+                values["format_indent"] = indent
+            else:
+                problems.append("dockerast.format.indent must be a number of spaces (0-16)")
+        hints = data.get("inlayHints")
+        if isinstance(hints, dict) and isinstance(hints.get("enable"), bool):
+            values["inlay_hints"] = hints["enable"]
+        current = {f: getattr(base, f) for f in cls.__dataclass_fields__}
+        current.update(values)
+        return cls(**current), problems
+
+    def check_config(self, path: str | None) -> tuple[CheckConfig, str | None]:
+        """The rules configuration for a document at ``path``, and a problem with the project file if any."""
+        problem = None
+        project = ProjectConfig()
+        if path:
+            try:
+                project = find_config(Path(path))
+            except ConfigError as error:
+                problem = str(error)
+            except OSError as error:  # an unreadable folder on the way up
+                problem = f"cannot look for a dockerast configuration: {error}"
+        severities = {**project.severities, **self.severities}
+        config = project.check_config(
+            select=self.select,
+            ignore=project.ignore | (self.ignore or frozenset()),
+            experimental=project.experimental | (self.experimental or frozenset()),
+            severities=severities,
+        )
+        return config, problem
