@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 from dockerast.cst.nodes import Dockerfile
@@ -56,7 +57,13 @@ class StageMeaning:
 
 def build_meaning(tree: Dockerfile, target_platform: str, build_args: Mapping[str, str] | None = None) -> tuple[StageMeaning, ...]:
     """What each stage builds, as far as the Dockerfile decides it."""
-    model = analyze(tree, build_args=build_args, target_platform=target_platform)
+    return _build_meaning(tree, target_platform, tuple(sorted((build_args or {}).items())))
+
+
+# Several refactors of one tree (the fixes of one check) compare against it.
+@lru_cache(maxsize=16)
+def _build_meaning(tree: Dockerfile, target_platform: str, build_args: tuple[tuple[str, str], ...]) -> tuple[StageMeaning, ...]:
+    model = analyze(tree, build_args=dict(build_args), target_platform=target_platform)
     stages = []
     for stage in model.stages:
         seen: Counter[str] = Counter()

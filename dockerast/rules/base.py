@@ -20,7 +20,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import ClassVar, Iterable, Iterator
+from typing import Callable, ClassVar, Iterable, Iterator
 
 from dockerast.cst.nodes import Dockerfile, Instruction, Span
 from dockerast.cst.positions import LineIndex
@@ -56,7 +56,12 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem at ``[start, end)`` of the file, with its rule and its fix."""
+    """One problem at ``[start, end)`` of the file, with its rule and its fix.
+
+    A rule may give its fix as a function: it is computed the first time
+    :attr:`fix` is read, so that checking costs nothing for fixes nobody
+    applies (an editor asks for one fix at a time).
+    """
 
     code: str
     name: str
@@ -65,8 +70,21 @@ class Finding:
     end: int
     severity: Severity
     url: str
-    fix: Fix | None = None
+    fix_or_factory: Fix | Callable[[], Fix | None] | None = field(default=None, repr=False)
     instruction_index: int | None = None
+
+    @property
+    def fix(self) -> Fix | None:
+        value = self.fix_or_factory
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "fix_or_factory", value)
+        return value
+
+    def __reduce__(self):
+        # A computed fix travels between processes; a pending one cannot.
+        return (Finding, (self.code, self.name, self.message, self.start, self.end, self.severity, self.url,
+                          self.fix, self.instruction_index))
 
 
 class CheckContext:
@@ -110,7 +128,7 @@ class CheckContext:
         span: Span | None,
         message: str,
         *,
-        fix: Fix | None = None,
+        fix: Fix | Callable[[], Fix | None] | None = None,
         absolute: tuple[int, int] | None = None,
     ) -> Finding:
         """A finding of the running rule on instruction ``index`` at ``span`` (relative to it)."""

@@ -64,7 +64,7 @@ class JSONArgsRecommended(Rule):
                         Span(ins.keyword_span.start, end),
                         f"JSON arguments recommended for {ins.keyword} "
                         "to prevent unintended behavior related to OS signals",
-                        fix=_exec_form_fix(ctx, index),
+                        fix=lambda index=index: _exec_form_fix(ctx, index),
                     )
             shell_at_end.append(shell_set)
 

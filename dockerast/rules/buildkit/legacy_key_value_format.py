@@ -57,7 +57,7 @@ class LegacyKeyValueFormat(Rule):
                     index,
                     Span(pair.key_span.start, end),
                     f'"{keyword} key=value" should be used instead of legacy "{keyword} key value" format',
-                    fix=_fix(ctx, index, ins),
+                    fix=lambda index=index, ins=ins: _fix(ctx, index, ins),
                 )
 
 

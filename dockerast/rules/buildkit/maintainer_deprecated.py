@@ -35,17 +35,22 @@ class MaintainerDeprecated(Rule):
     fixed_example = 'FROM alpine\nLABEL org.opencontainers.image.authors="jane@example.org"\n'
 
     def check(self, ctx: CheckContext):
-        edits = None
-        for index, ins in ctx.instructions():
-            if not isinstance(ins, MaintainerInstruction):
-                continue
-            if edits is None:
-                edits = _label_edits(ctx)
+        edits: list = []  # computed once, when the first fix is asked for
+
+        def fix_for(index: int) -> Fix | None:
+            if not edits:
+                edits.append(_label_edits(ctx))
             start = ctx.offsets[index]
-            end = start + len(ins.text)
-            mine = tuple(e for e in edits if start <= e.start and e.end <= end)
-            fix = Fix("replace it with an authors label", mine, FixSafety.UNSAFE) if mine else None
-            yield ctx.finding(index, None, "Maintainer instruction is deprecated in favor of using label", fix=fix)
+            end = start + len(ctx.tree.instructions[index].text)
+            mine = tuple(e for e in edits[0] if start <= e.start and e.end <= end)
+            return Fix("replace it with an authors label", mine, FixSafety.UNSAFE) if mine else None
+
+        for index, ins in ctx.instructions():
+            if isinstance(ins, MaintainerInstruction):
+                yield ctx.finding(
+                    index, None, "Maintainer instruction is deprecated in favor of using label",
+                    fix=lambda index=index: fix_for(index),
+                )
 
 
 def _label_edits(ctx: CheckContext):

@@ -39,7 +39,7 @@ class StageNameCasing(Rule):
                 stage.from_index,
                 ins.stage_name_span,
                 f"Stage name '{written}' should be lowercase",
-                fix=_rename_fix(ctx, written),
+                fix=lambda written=written: _rename_fix(ctx, written),
             )
 
 

@@ -123,7 +123,7 @@ class BuilderNotOnBuildPlatform(Rule):
                 ins.image_span,
                 f"stage {stage_label(stage)} builds for the target platform ({evidence}) but also runs on it, "
                 "under emulation in a cross build; run it on $BUILDPLATFORM",
-                fix=_pin_fix(ctx, index, caveat),
+                fix=lambda index=index, caveat=caveat: _pin_fix(ctx, index, caveat),
             )
 
 

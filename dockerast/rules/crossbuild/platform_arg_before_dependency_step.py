@@ -120,14 +120,18 @@ class PlatformArgBeforeDependencyStep(Rule):
                 continue
             body = list(stage.instruction_indices[1:])
             plans = {i: _plan(instructions, body, pos) for pos, i in enumerate(body)}
-            fixes: dict[tuple[int, ...], Fix | None] = {}  # the ARGs of one block share one fix
+            fixes: dict[tuple[int, ...], _SharedFix] = {}  # the ARGs of one block share one fix
             for i, plan in plans.items():
                 if plan is None:
                     continue
                 block = _block(plans, i)
                 step_line = line_of(ctx, plan.step)
                 if tuple(block) not in fixes:
-                    fixes[tuple(block)] = _move_fix(ctx, stage.index, block, plan, step_line)
+                    fixes[tuple(block)] = _SharedFix(
+                        lambda block=block, plan=plan, step_line=step_line, stage=stage: _move_fix(
+                            ctx, stage.index, block, plan, step_line
+                        )
+                    )
                 names = ", ".join(n for n in plan.names if n in TARGET_PLATFORM_ARGS)
                 yield ctx.finding(
                     i,
@@ -182,6 +186,20 @@ def _block(plans: dict[int, _Plan | None], index: int) -> list[int]:
     while same(end + 1):
         end += 1
     return list(range(start, end + 1))
+
+
+class _SharedFix:
+    """A fix computed once, on first use, for every finding of one ARG block."""
+
+    def __init__(self, compute) -> None:
+        self._compute = compute
+        self._done = False
+        self._fix: Fix | None = None
+
+    def __call__(self) -> Fix | None:
+        if not self._done:
+            self._fix, self._done = self._compute(), True
+        return self._fix
 
 
 def _move_fix(ctx: CheckContext, stage_index: int, block: list[int], plan: _Plan, step_line: int) -> Fix | None:
