@@ -28,13 +28,23 @@ log = logging.getLogger(__name__)
 class Snapshot:
     """One version of a document and its analyses."""
 
-    def __init__(self, uri: str, text: str, version: int | None, encoding: str = UTF16, language_id: str = "") -> None:
+    def __init__(
+        self,
+        uri: str,
+        text: str,
+        version: int | None,
+        encoding: str = UTF16,
+        language_id: str = "",
+        previous: Snapshot | None = None,
+    ) -> None:
         self.uri = uri
         self.text = text
         self.version = version
         self.encoding = encoding
         self.language_id = language_id
         self._memo: dict[Any, Any] = {}
+        # The tree of the version before, if it was parsed: unchanged instructions are reused.
+        self._previous_tree = previous.__dict__.get("tree") if previous is not None else None
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key for this version."""
@@ -53,7 +63,9 @@ class Snapshot:
 
     @cached_property
     def tree(self) -> Dockerfile:
-        return dockerast.parse(self.text)
+        tree = dockerast.parse(self.text, previous=self._previous_tree)
+        self._previous_tree = None
+        return tree
 
     @cached_property
     def positions(self) -> Positions:
@@ -141,6 +153,6 @@ class DocumentStore:
                 continue
             start, end = Positions(text, self.encoding).offsets(rng)
             text = text[:start] + change.text + text[end:]
-        snap = Snapshot(uri, text, version, self.encoding, old.language_id)
+        snap = Snapshot(uri, text, version, self.encoding, old.language_id, previous=old)
         self._docs[uri] = snap
         return snap

@@ -262,3 +262,20 @@ def test_library_does_not_import_the_language_server_stack():
     code = "import sys, dockerast, dockerast.compat; print(any(m.split('.')[0] in ('pygls', 'lsprotocol') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_reparse_with_the_previous_tree_reuses_unchanged_instructions():
+    text = "FROM a AS b\nRUN make \\\n  all\nCOPY --from=b /x /y\n"
+    old = dockerast.parse(text)
+    [ins.syntax for ins in old.instructions]
+    edited = text.replace("RUN make", "RUN  make")
+    new = dockerast.parse(edited, previous=old)
+    assert str(new) == edited
+    assert new.instructions[0].syntax is old.instructions[0].syntax
+    assert new.instructions[2].syntax is old.instructions[2].syntax
+    assert new.instructions[1].syntax is not old.instructions[1].syntax
+    fresh = dockerast.parse(edited)
+    assert [i.syntax for i in new.instructions] == [i.syntax for i in fresh.instructions]
+    # Another escape character reads the same text differently: nothing is reused.
+    other = dockerast.parse("# escape=`\n" + edited, previous=old)
+    assert all(i.syntax is not j.syntax for i, j in zip(other.instructions, old.instructions))

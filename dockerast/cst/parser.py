@@ -46,25 +46,35 @@ _WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 NO_INSTRUCTIONS = "file with no instructions"
 
 
-def parse(text: str) -> Dockerfile:
-    """Parse a Dockerfile; ``str(result) == text`` for every ``text``."""
+def parse(text: str, previous: Dockerfile | None = None) -> Dockerfile:
+    """Parse a Dockerfile; ``str(result) == text`` for every ``text``.
+
+    With ``previous`` (an earlier version of the same document, as an editor
+    has), instructions whose own text did not change keep what the grammar
+    already read from them, so that re-parsing after an edit costs the split
+    and the changed instructions only.
+    """
     result = split(text)
+    known = _syntax_by_text(previous, result.escape) if previous is not None else {}
     instructions = []
     for raw in result.instructions:
         base = raw.start
+        own_text = text[raw.start : raw.end]
         segments = tuple((s - base, e - base) for s, e in raw.segments)
         logical = "".join(text[s:e] for s, e in raw.segments)
         command = command_and_rest(logical)[0].lower()
         cls = INSTRUCTION_TYPES.get(command, UnknownInstruction)
-        instructions.append(
-            cls(
-                leading=text[raw.leading_start : raw.start],
-                text=text[raw.start : raw.end],
-                segments=segments,
-                body_start=raw.body_start - base,
-                escape=result.escape,
-            )
+        node = cls(
+            leading=text[raw.leading_start : raw.start],
+            text=own_text,
+            segments=segments,
+            body_start=raw.body_start - base,
+            escape=result.escape,
         )
+        cached = known.get((own_text, segments, node.body_start))
+        if cached is not None:
+            node._syntax.append(cached)
+        instructions.append(node)
     directives = tuple(
         Directive(text[d.start : d.end], d.name, d.value, Span(d.value_start - d.start, d.value_start - d.start + len(d.value)))
         for d in result.directives
@@ -78,6 +88,13 @@ def parse(text: str) -> Dockerfile:
         escape=result.escape,
         split_problems=tuple((p.start, p.end, p.message) for p in result.problems),
     )
+
+
+def _syntax_by_text(tree: Dockerfile, escape: str) -> dict[tuple, object]:
+    """The syntax already read from each instruction of ``tree``, by what it was read from."""
+    if tree.escape != escape:
+        return {}
+    return {(ins.text, ins.segments, ins.body_start): ins._syntax[0] for ins in tree.instructions if ins._syntax}
 
 
 def parse_bytes(data: bytes) -> Dockerfile:
