@@ -11,6 +11,10 @@ Two deliberate differences, both losses of the wrapper that we do not copy:
   instruction's flags nor its heredocs; the flags and heredocs BuildKit
   attaches are available from our tree (``OnbuildInstruction.trigger``).
 
+BuildKit (every release) reads builder flags byte by byte, so a non-ASCII
+flag such as ``--chown=José`` reaches it as ``--chown=JosÃ©``; the flags
+here reproduce that, while our tree's ``Flag`` keeps the text as written.
+
 One difference is BuildKit's own: until mid-2024 (so in v0.12) BuildKit read
 exec form with a streaming JSON decoder that ignored anything after the
 array, so ``CMD ["a"] # note`` was exec form; since then it is shell form.
@@ -121,16 +125,21 @@ def _command(ins: Instruction, start_line: int, end_line: int) -> Command:
         original += "\n" + "".join(h.content + h.name + "\n" for h in syntax.heredocs)
         heredocs = tuple(Heredoc(h.name, h.file_descriptor, h.content) for h in syntax.heredocs)
     return Command(
-        cmd=ins.keyword,
-        sub_cmd=sub_cmd,
+        cmd=ins.keyword or None,  # the wrapper turns empty strings into None
+        sub_cmd=sub_cmd or None,
         json=is_json,
-        original=original,
+        original=original or None,
         start_line=start_line,
         end_line=end_line,
-        flags=tuple(f.unquoted for f in ins.flags),
+        flags=tuple(_bytes_as_runes(f.unquoted) for f in ins.flags),
         value=tuple(values),
         heredocs=heredocs,
     )
+
+
+def _bytes_as_runes(flag: str) -> str:
+    """BuildKit reads flags byte by byte as runes: a non-ASCII flag comes back as Latin-1 mojibake."""
+    return flag.encode("utf-8", "surrogateescape").decode("latin-1") if not flag.isascii() else flag
 
 
 def _reject_constant(name: str) -> None:
@@ -173,6 +182,9 @@ def node_values(ins: Instruction, *, with_separators: bool) -> list[str]:
     syntax = ins.syntax
     if isinstance(ins, UnknownInstruction):
         return [""]
+    if isinstance(ins, OnbuildInstruction):
+        # The wrapped instruction hangs under an empty node of its own.
+        return [""] if ins.trigger is not None else []
     if isinstance(ins, (EnvInstruction, LabelInstruction)):
         values = []
         for pair in syntax.key_values:

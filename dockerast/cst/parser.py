@@ -191,8 +191,15 @@ class _Reader:
                 continue
             if kind == "FLAG":
                 flags.append(self.flag(child))
-            elif kind in ("PLAIN_WORD", "QUOTED_WORD"):
+            elif kind == "PLAIN_WORD":
                 words.append(self.word(child.value, child.start_pos))
+            elif kind == "QUOTED_WORD":
+                text = child.value
+                if child.end_pos == len(self.logical) - self.lead - _trailing_space(self.logical) and _ends_with_lone_escape(
+                    text, self.ins.escape
+                ):
+                    text = text[:-1]  # parseWords skips an escape character that ends the line
+                words.append(self.word(text, child.start_pos))
             elif kind == "ARGUMENTS":
                 arguments = self.word(child.value, child.start_pos)
             elif kind == "HEALTHCHECK_TYPE":
@@ -336,6 +343,32 @@ class _Reader:
                 Span(last.body_start, last.body_end),
             )
         return tuple(found), None
+
+
+def _trailing_space(text: str) -> int:
+    return len(text) - len(text.rstrip(GO_SPACE))
+
+
+def _ends_with_lone_escape(word: str, escape: str) -> bool:
+    """Does ``word`` end with an escape character that escapes nothing (outside single quotes)?"""
+    quote = ""
+    i, n = 0, len(word)
+    while i < n:
+        ch = word[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+        elif ch == escape:
+            if i + 1 == n:
+                return True
+            i += 1
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        i += 1
+    return False
 
 
 def _start_in_line(word: Word, reader: _Reader) -> int:
