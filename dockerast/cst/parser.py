@@ -211,7 +211,7 @@ class _Reader:
             "trigger": trigger,
             "healthcheck_type": healthcheck_type,
         }
-        rule = tree.data.value
+        rule = str(tree.data)  # a Token, or a plain str from Lark's grammar cache
         if rule in ("exec_or_shell", "json_or_words", "healthcheck") and arguments is not None:
             try:
                 strings = parse_exec_form(arguments.text)
