@@ -211,6 +211,9 @@ class _Reader:
             "trigger": trigger,
             "healthcheck_type": healthcheck_type,
         }
+        if trigger is not None and trigger.problem is not None:
+            # BuildKit parses the trigger with the ONBUILD: its error is the ONBUILD's.
+            fields["problem"] = trigger.problem
         rule = str(tree.data)  # a Token, or a plain str from Lark's grammar cache
         if rule in ("exec_or_shell", "json_or_words", "healthcheck") and arguments is not None:
             try:
