@@ -9,6 +9,8 @@ same folder).  Keys::
     experimental = ["InvalidDefinitionDescription"]
     exclude = ["vendor/**"]                            # globs, for file discovery
     include = ["**/*.Dockerfile"]
+    unfixable = ["JSONArgsRecommended"]                # fixes `dockerast fix` never applies
+    fixable = ["ALL"]                                  # or only these
 
     [tool.dockerast.severity]                          # per rule: error, warning, info, hint
     UndefinedVar = "error"
@@ -49,6 +51,8 @@ class ProjectConfig:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    fixable: frozenset[str] | None = None
+    unfixable: frozenset[str] = frozenset()
 
     def check_config(self, **overrides: Any) -> CheckConfig:
         values = {
@@ -56,6 +60,8 @@ class ProjectConfig:
             "ignore": self.ignore,
             "severities": dict(self.severities),
             "experimental": self.experimental,
+            "fixable": self.fixable,
+            "unfixable": self.unfixable,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return CheckConfig(**values)
@@ -103,6 +109,8 @@ def load_config(path: Path) -> ProjectConfig:
         severities=severities,
         include=tuple(section.get("include", ())),
         exclude=tuple(section.get("exclude", ())),
+        fixable=names("fixable"),
+        unfixable=names("unfixable") or frozenset(),
     )
 
 

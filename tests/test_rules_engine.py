@@ -393,3 +393,18 @@ def test_fix_all_applies_non_overlapping_fixes_of_one_rule_in_one_pass():
     fixed, applied = fix_all(dockerast.parse(text), CheckConfig(select=frozenset({"StageNameCasing"})))
     assert str(fixed) == "FROM alpine AS foo\nFROM alpine AS bar\nCOPY --from=foo /a /a\n"
     assert [f.name for f in applied] == ["StageNameCasing", "StageNameCasing"]
+
+
+def test_fix_all_applies_only_fixable_rules(tmp_path):
+    from dockerast.config import load_config
+
+    text = "FROM alpine AS Foo\nfrom alpine as Bar\n"
+    assert "AS foo" in str(fix_all(dockerast.parse(text), CheckConfig())[0])
+    kept, applied = fix_all(dockerast.parse(text), CheckConfig(unfixable=frozenset({"StageNameCasing"})))
+    assert "AS Foo" in str(kept) and "StageNameCasing" not in {f.name for f in applied}
+    only, applied = fix_all(dockerast.parse(text), CheckConfig(fixable=frozenset({"bk001"})))
+    assert {f.name for f in applied} == {"StageNameCasing"}
+    config_file = tmp_path / ".dockerast.toml"
+    config_file.write_text('unfixable = ["StageNameCasing"]\n', encoding="utf-8")
+    project = load_config(config_file)
+    assert project.check_config().unfixable == frozenset({"StageNameCasing"})

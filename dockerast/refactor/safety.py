@@ -3,7 +3,9 @@
 :func:`build_meaning` evaluates a tree the way BuildKit would for a set of
 target platforms and build args: per stage, the effective base image and
 platform, and per instruction its expanded words and every ARG/ENV value it
-sees.  :func:`check_same_meaning` compares two trees and raises
+sees.  Each check runs for linux/amd64 and linux/arm64, with the defaults
+and with every declared ARG set by ``--build-arg`` (to a value of its own),
+so that a rewrite that only works for the default values is caught.  :func:`check_same_meaning` compares two trees and raises
 :class:`RefactorError` on any difference the operation has not declared:
 
 * ``platform_of_stages``: those stages' platform may change (and nothing else);
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
-from dockerast.cst.nodes import Dockerfile
+from dockerast.cst.nodes import ArgInstruction, Dockerfile
 from dockerast.refactor.references import referenced_names
 from dockerast.refactor.result import RefactorError
 from dockerast.semantic.model import analyze
@@ -90,6 +92,16 @@ def _build_meaning(tree: Dockerfile, target_platform: str, build_args: tuple[tup
     return tuple(stages)
 
 
+def _builds(tree: Dockerfile, build_args: Mapping[str, str] | None):
+    """The (platform, build args) pairs a rewrite must keep the meaning for."""
+    declared = sorted({p.key for ins in tree.instructions if isinstance(ins, ArgInstruction) for p in ins.pairs})
+    overridden = {name: f"{name.lower()}-from-build-arg" for name in declared}
+    for platform in TARGET_PLATFORMS:
+        yield platform, build_args
+        if overridden:
+            yield platform, {**overridden, **(build_args or {})}
+
+
 def _effective_words(model, index: int) -> tuple[str, ...]:
     # A word BuildKit would fail on must fail the same way afterwards.
     try:
@@ -109,9 +121,9 @@ def check_same_meaning(
     build_args: Mapping[str, str] | None = None,
 ) -> None:
     """Raise :class:`RefactorError` if ``after`` builds differently from ``before`` beyond what is declared."""
-    for platform in TARGET_PLATFORMS:
-        old = build_meaning(before, platform, build_args)
-        new = build_meaning(after, platform, build_args)
+    for platform, args in _builds(before, build_args):
+        old = build_meaning(before, platform, args)
+        new = build_meaning(after, platform, args)
         if len(old) != len(new):
             raise RefactorError(f"the number of stages changed from {len(old)} to {len(new)}")
         for index, (a, b) in enumerate(zip(old, new)):

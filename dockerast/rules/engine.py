@@ -42,6 +42,9 @@ class CheckConfig:
     experimental: frozenset[str] = frozenset()
     context_dir: str | None = None
     image_platforms: Mapping[str, list[str]] | None = None
+    # Which rules' fixes ``fix_all`` may apply: all but ``unfixable``, or only ``fixable``.
+    fixable: frozenset[str] | None = None
+    unfixable: frozenset[str] = frozenset()
 
     def enabled(self, rule: type[Rule]) -> bool:
         keys = {rule.code.lower(), rule.name.lower()}
@@ -52,6 +55,12 @@ class CheckConfig:
         if rule.experimental and not (keys & _lower(self.experimental) or "all" in _lower(self.experimental)):
             return False
         return True
+
+    def may_fix(self, code: str, name: str) -> bool:
+        keys = {code.lower(), name.lower()}
+        if keys & _lower(self.unfixable):
+            return False
+        return self.fixable is None or bool(keys & _lower(self.fixable)) or "all" in _lower(self.fixable)
 
     def severity_override(self, rule: type[Rule]) -> Severity | None:
         """The configured severity of a rule (by name, then code), if any; otherwise findings keep their own."""
@@ -220,6 +229,7 @@ def fix_all(
     not parse is dropped.
     """
     applied: list[Finding] = []
+    config = config or CheckConfig()
     if tree.errors:
         return tree, applied
     for _ in range(MAX_FIX_PASSES):
@@ -228,6 +238,8 @@ def fix_all(
         edits: list[TextEdit] = []
         taken: list[tuple[int, int]] = []
         for finding in findings:
+            if not config.may_fix(finding.code, finding.name):
+                continue
             fix = finding.fix
             if fix is None or not fix.edits or (fix.safety is FixSafety.UNSAFE and not unsafe):
                 continue
