@@ -501,7 +501,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )
     from dockerast.rules import ALL_RULES  # noqa: PLC0415
 
-    status, summary, results = _run_files(args, CheckAction(), "check", with_rules=True)
+    action = CheckAction(with_fixes=args.output_format in ("json", "sarif"))
+    status, summary, results = _run_files(args, action, "check", with_rules=True)
     status = max(status, _report_failures(results, quiet=args.quiet, syntax_to_stdout=True))
     found = problems(results)
     if args.output_format == "text":
@@ -518,8 +519,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if failing and not args.exit_zero:
         status = max(status, 1)
     if not args.quiet:
-        fixable = sum(1 for p in found if p.finding and p.finding.fix and p.finding.fix.safety == "safe")
-        unsafe = sum(1 for p in found if p.finding and p.finding.fix and p.finding.fix.safety != "safe")
+        fixable = sum(1 for p in found if p.finding and p.finding.fixable == "safe")
+        unsafe = sum(1 for p in found if p.finding and p.finding.fixable == "unsafe")
         if found:
             line = f"Found {len(found)} problem{'s' if len(found) != 1 else ''}"
             extra = []

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from dockerast.codemod.results import EditRecord, FindingRecord, FixRecord, Region, SyntaxRecord
 from dockerast.cst.nodes import Dockerfile
 from dockerast.cst.positions import LineIndex
-from dockerast.rules import CheckConfig, Finding, fix_all, run_rules
+from dockerast.rules import CheckConfig, Finding, fix_all, rule_by_key, run_rules
 
 
 class CodemodFailure(Exception):
@@ -78,11 +78,13 @@ def line_text(text: str, index: LineIndex, line0: int) -> str:
     return line[1:] if start == 0 and line.startswith("\ufeff") else line
 
 
-def finding_record(finding: Finding, text: str, index: LineIndex) -> FindingRecord:
+def finding_record(finding: Finding, text: str, index: LineIndex, *, with_fix: bool = True) -> FindingRecord:
+    """A printable finding; ``with_fix`` computes its fix's edits (outputs that show them need it)."""
     bom = _bom(text)
     where = region(index, finding.start, finding.end, bom)
     fix = None
-    if finding.fix is not None and finding.fix.edits:
+    fixable = _fixable(finding)
+    if with_fix and fixable and finding.fix is not None and finding.fix.edits:
         fix = FixRecord(
             finding.fix.description,
             finding.fix.safety.value,
@@ -97,7 +99,19 @@ def finding_record(finding: Finding, text: str, index: LineIndex) -> FindingReco
         where,
         line_text(text, index, where.line - 1),
         fix,
+        fix.safety if fix is not None else (fixable if not with_fix else None),
     )
+
+
+def _fixable(finding: Finding) -> str | None:
+    """The safety of the fix a finding offers, without computing a pending one (the rule declares it)."""
+    pending = finding.fix_or_factory
+    if pending is None:
+        return None
+    if not callable(pending):
+        return pending.safety.value if pending.edits else None
+    rule = rule_by_key(finding.code)
+    return rule.fix_safety.value if rule is not None and rule.fix_safety is not None else "unsafe"
 
 
 def syntax_records(tree: Dockerfile) -> tuple[SyntaxRecord, ...]:
@@ -114,16 +128,21 @@ def syntax_records(tree: Dockerfile) -> tuple[SyntaxRecord, ...]:
 
 @dataclass(frozen=True)
 class CheckAction(Action):
-    """Run the rules; report findings, change nothing."""
+    """Run the rules; report findings, change nothing.
+
+    ``with_fixes`` computes each fix's edits, for outputs that show them
+    (JSON, SARIF); text and GitHub output only say whether a fix exists.
+    """
 
     name = "check"
     writes = False
+    with_fixes: bool = True
 
     def apply(self, tree: Dockerfile, config: CheckConfig | None) -> Applied:
         text = str(tree)
         index = LineIndex(text)
         findings = run_rules(tree, config or CheckConfig())
-        return Applied(findings=tuple(finding_record(f, text, index) for f in findings))
+        return Applied(findings=tuple(finding_record(f, text, index, with_fix=self.with_fixes) for f in findings))
 
     def on_broken(self, tree: Dockerfile, config: CheckConfig | None) -> tuple[FindingRecord, ...]:
         # Rules still see the instructions that parsed; a rule that trips on the

@@ -56,6 +56,7 @@ class FindingRecord:
     region: Region
     source: str = ""  # the text of the finding's first line
     fix: FixRecord | None = None
+    fixable: str | None = None  # "safe" / "unsafe" when a fix is offered, computed or not
 
 
 @dataclass(frozen=True, slots=True)
