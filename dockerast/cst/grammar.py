@@ -19,7 +19,7 @@ from pathlib import Path
 from lark import Lark, Tree
 from lark.exceptions import LarkError
 
-__all__ = ["BACKEND", "GrammarError", "Tree", "parse_json_array", "parse_logical_line"]
+__all__ = ["BACKEND", "GrammarError", "Tree", "parse_json_array", "parse_logical_line", "parse_logical_lines"]
 
 GrammarError = LarkError
 
@@ -53,7 +53,7 @@ def _parser(escape: str) -> Lark:
         _grammar_text().replace("ESCAPE", regex_escape),
         parser="lalr",
         lexer="contextual",
-        start=["instruction", "json_array"],
+        start=["instruction", "instructions", "json_array"],
         maybe_placeholders=False,
         # Lark keeps the analysed grammar in a cache file (keyed by the grammar
         # text), which cuts a command's start-up from ~90 ms to ~4 ms.
@@ -65,6 +65,11 @@ def _parser(escape: str) -> Lark:
 def parse_logical_line(line: str, escape: str) -> Tree:
     """Parse one logical instruction line (no surrounding whitespace)."""
     return _parser(escape).parse(line, start="instruction")
+
+
+def parse_logical_lines(lines: list[str], escape: str) -> list[Tree]:
+    """Parse several logical lines (none empty, none holding a newline) in one pass."""
+    return _parser(escape).parse("\n".join(lines), start="instructions").children
 
 
 def parse_json_array(text: str) -> Tree:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from dockerast.cst.exec_form import NotStringArray, parse_exec_form
-from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line
+from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line, parse_logical_lines
 from dockerast.cst.heredoc import HEREDOC_COMMANDS, heredocs_in_line, read_bodies
 from dockerast.cst.lexer import command_and_rest, split
 from dockerast.cst.nodes import (
@@ -105,6 +105,7 @@ def parse_bytes(data: bytes) -> Dockerfile:
 def collect_errors(tree: Dockerfile) -> tuple[SyntaxIssue, ...]:
     """Every syntax error of ``tree`` with its line and column, in source order."""
     found: list[tuple[int, int, str]] = list(tree.split_problems)
+    read_instructions(tree.instructions)
     for offset, ins in zip(tree.instruction_offsets(), tree.instructions):
         problem = ins.problem
         if problem is not None:
@@ -143,6 +144,35 @@ def parse_instruction_syntax(ins: Instruction) -> InstructionSyntax:
     return _Reader(ins, logical, lead).read(tree)
 
 
+def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction]) -> None:
+    """Read every instruction not read yet, all in one pass of the grammar.
+
+    The same result as reading them one by one (:func:`parse_instruction_syntax`),
+    without the cost of starting the parser once per instruction.
+    """
+    pending = [ins for ins in instructions if not ins._syntax]
+    by_escape: dict[str, list[tuple[Instruction, str, int, str]]] = {}
+    for ins in pending:
+        logical = ins.logical
+        line = logical.strip(GO_SPACE)
+        if line and "\n" not in line:
+            by_escape.setdefault(ins.escape, []).append((ins, logical, len(logical) - len(logical.lstrip(GO_SPACE)), line))
+        else:
+            ins.syntax  # noqa: B018  (read alone)
+    for escape, batch in by_escape.items():
+        try:
+            trees = parse_logical_lines([line for *_, line in batch], escape)
+        except GrammarError:  # pragma: no cover  (every line parses alone; read them so)
+            for ins, *_ in batch:
+                ins.syntax  # noqa: B018
+            continue
+        origin = 0
+        for (ins, logical, lead, line), tree in zip(batch, trees):
+            if not ins._syntax:
+                ins._syntax.append(_Reader(ins, logical, lead, origin).read(tree))
+            origin += len(line) + 1
+
+
 def _syntax(keyword: Word, **fields) -> InstructionSyntax:
     values = {
         "flags": (),
@@ -162,10 +192,11 @@ def _syntax(keyword: Word, **fields) -> InstructionSyntax:
 class _Reader:
     """Turns the Lark tree of one logical line into our structure and spans."""
 
-    def __init__(self, ins: Instruction, logical: str, lead: int) -> None:
+    def __init__(self, ins: Instruction, logical: str, lead: int, origin: int = 0) -> None:
         self.ins = ins
         self.logical = logical
         self.lead = lead
+        self.origin = origin  # where this line starts in the text the grammar read
 
     def word(self, text: str, start: int) -> Word:
         """A word at ``start`` of the stripped line."""
@@ -178,7 +209,8 @@ class _Reader:
     def read(self, tree: Tree) -> InstructionSyntax:
         children = tree.children
         keyword_token = children[0]
-        keyword = self.word(keyword_token.value, keyword_token.start_pos)
+        origin = self.origin
+        keyword = self.word(keyword_token.value, keyword_token.start_pos - origin)
         flags = []
         words = []
         arguments = None
@@ -192,18 +224,18 @@ class _Reader:
             if kind == "FLAG":
                 flags.append(self.flag(child))
             elif kind == "PLAIN_WORD":
-                words.append(self.word(child.value, child.start_pos))
+                words.append(self.word(child.value, child.start_pos - origin))
             elif kind == "QUOTED_WORD":
                 text = child.value
-                if child.end_pos == len(self.logical) - self.lead - _trailing_space(self.logical) and _ends_with_lone_escape(
+                if child.end_pos - origin == len(self.logical) - self.lead - _trailing_space(self.logical) and _ends_with_lone_escape(
                     text, self.ins.escape
                 ):
                     text = text[:-1]  # parseWords skips an escape character that ends the line
-                words.append(self.word(text, child.start_pos))
+                words.append(self.word(text, child.start_pos - origin))
             elif kind == "ARGUMENTS":
-                arguments = self.word(child.value, child.start_pos)
+                arguments = self.word(child.value, child.start_pos - origin)
             elif kind == "HEALTHCHECK_TYPE":
-                healthcheck_type = self.word(child.value, child.start_pos)
+                healthcheck_type = self.word(child.value, child.start_pos - origin)
         fields = {
             "flags": tuple(flags),
             "arguments": arguments,
@@ -250,7 +282,7 @@ class _Reader:
 
     def flag(self, token) -> Flag:
         raw = token.value.lstrip(_SPLIT_SPACE)
-        start = token.start_pos + len(token.value) - len(raw)
+        start = token.start_pos - self.origin + len(token.value) - len(raw)
         word = self.word(raw, start)
         unquoted = unquote_flag(raw, self.ins.escape)
         body = unquoted[2:]
@@ -302,7 +334,7 @@ class _Reader:
 
     def trigger(self, subtree: Tree) -> Instruction:
         """The instruction ONBUILD wraps, sharing the ONBUILD's text and spans."""
-        sub_start = subtree.children[0].start_pos + self.lead
+        sub_start = subtree.children[0].start_pos - self.origin + self.lead
         physical = self.ins.physical_offset(sub_start)
         segments = []
         for s, e in self.ins.segments:

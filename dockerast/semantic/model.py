@@ -47,6 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from dockerast.cst.parser import read_instructions
 from dockerast.cst.nodes import (
     AddInstruction,
     ArgInstruction,
@@ -364,6 +365,8 @@ def analyze(
     sets ``TARGETSTAGE``.  Raises ValueError for a platform that cannot be
     parsed; never for the Dockerfile itself.
     """
+    # The model reads most instructions: read them in one pass of the grammar.
+    read_instructions(tree.instructions)
     return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, target).run()
 
 
