@@ -27,6 +27,10 @@ Usage:
 
     PYTHONPATH=. python benchmarks/parse.py [--repeat 5] [--corpus DIR] [--no-memory]
     PYTHONPATH=. python benchmarks/parse.py --profile [--profile-top 30]
+
+``--lark python`` forces the pure-Python Lark backend (``DOCKERAST_LARK=python``);
+by default dockerast uses lark-cython when it is installed.  The backend in use
+is printed in the header.
 """
 
 from __future__ import annotations
@@ -208,6 +212,15 @@ def measure_memory(key: str, corpus_dir: Path) -> dict:
 # -- output -----------------------------------------------------------------------
 
 
+def _short_paths(line: str) -> str:
+    """A pstats line with paths relative to the project or to site-packages."""
+    line = line.replace(str(ROOT) + "/", "")
+    cut = line.find("site-packages/")
+    if cut >= 0:
+        line = line[: line.rfind(" ", 0, cut) + 1] + line[cut + len("site-packages/") :]
+    return line
+
+
 def _fmt_ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
@@ -220,8 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     ap.add_argument("--profile", action="store_true", help="cProfile one pass of (b) and print the top functions")
     ap.add_argument("--profile-top", type=int, default=30)
+    ap.add_argument("--lark", choices=("default", "python"), default="default", help="Lark backend for dockerast")
     ap.add_argument("--_child", nargs=2, metavar=("KEY", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.lark == "python":
+        os.environ["DOCKERAST_LARK"] = "python"  # read when dockerast is imported; children inherit it
 
     if args._child:
         print(json.dumps(child_memory(args._child[0], args._child[1], args.corpus)))
@@ -233,7 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     size = sum(len(data) for _, data in corpus)
     parsers = make_parsers()
+    from dockerast.cst import grammar  # noqa: PLC0415
+
+    backend = getattr(grammar, "BACKEND", "python")
     command = f"PYTHONPATH={ROOT} {Path(sys.executable).name} benchmarks/parse.py --repeat {args.repeat}"
+    if args.lark != "default":
+        command += f" --lark {args.lark}"
     if args.corpus != DEFAULT_CORPUS:
         command += f" --corpus {args.corpus}"
 
@@ -245,15 +266,18 @@ def main(argv: list[str] | None = None) -> int:
         run_all(fn, corpus)
         profiler.disable()
         print(f"cProfile of one pass of (b) over {len(corpus)} files, {size / MB:.2f} MB")
-        stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
-        print(f"\n-- top {args.profile_top} by own time (tottime) --")
-        stats.sort_stats("tottime").print_stats(args.profile_top)
-        print(f"-- top {args.profile_top} by cumulative time --")
-        stats.sort_stats("cumulative").print_stats(args.profile_top)
+        print(f"lark backend: {backend}")
+        for order in ("tottime", "cumulative"):
+            print(f"\n-- top {args.profile_top} by {order} --")
+            buf = io.StringIO()
+            pstats.Stats(profiler, stream=buf).sort_stats(order).print_stats(args.profile_top)
+            for line in buf.getvalue().splitlines():
+                if line.strip() and not line.lstrip().startswith(("Ordered by", "List reduced")):
+                    print(_short_paths(line))
         return 0
 
     print(f"corpus: {args.corpus}: {len(corpus)} files, {size:,} bytes ({size / MB:.2f} MB); best of {args.repeat}")
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; dockerast lark backend: {backend}")
     results = {}
     for key in args.only:
         label, fn, note = parsers[key]

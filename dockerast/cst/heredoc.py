@@ -121,7 +121,7 @@ def heredoc_openers(logical: str, escape: str) -> list[HeredocWord]:
 
     try:
         tree = parse_logical_line(logical.strip(GO_SPACE), escape)
-    except GrammarError:
+    except (GrammarError, RecursionError):
         return []
     if tree.data == "onbuild":
         subtrees = [c for c in tree.children if isinstance(c, Tree)]

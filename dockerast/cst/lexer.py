@@ -40,7 +40,9 @@ DEFAULT_ESCAPE = "\\"
 VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 
 # ``# key = value``: BuildKit's directive pattern, applied after the ``#``.
-_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
+# (The value is taken greedily and its trailing blanks cut by hand: a lazy
+# ``(.+?)\s*$`` backtracks quadratically over a long run of blanks.)
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+)", re.S)
 _COMMAND_SPLIT = re.compile(r"[\t\v\f\r ]+")
 
 
@@ -128,8 +130,9 @@ def split(text: str) -> SplitResult:
         match = _DIRECTIVE.match(after_hash)
         if match is None or match.group(1).lower() not in VALID_DIRECTIVES:
             break
+        # All blanks: Go's lazy pattern keeps the last one as the value.
+        value = match.group(2).rstrip("\t\n\f\r ") or match.group(2)
         name = match.group(1).lower()
-        value = match.group(2)
         value_start = pos + (len(content) - len(after_hash)) + match.start(2)
         if name in seen:
             problems.append(RawProblem(pos, pos + len(content), f"only one {name} parser directive can be used"))

@@ -21,6 +21,7 @@ gives (``keyword_span``, ``Flag.span``, ...) are relative to the start of its
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
@@ -180,6 +181,7 @@ class Instruction:
     body_start: int
     escape: str = "\\"
     _syntax: list = field(default_factory=list, init=False, repr=False, compare=False)
+    _segment_starts: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
         return self.leading + self.text
@@ -193,13 +195,28 @@ class Instruction:
         return "".join(text[s:e] for s, e in self.segments)
 
     def physical_offset(self, logical_offset: int) -> int:
-        """Map an offset of :attr:`logical` to one of :attr:`text`."""
-        remaining = logical_offset
-        for start, end in self.segments:
-            if remaining < end - start:
-                return start + remaining
-            remaining -= end - start
-        return self.segments[-1][1] if self.segments else 0
+        """Map an offset of :attr:`logical` to one of :attr:`text` (O(log segments))."""
+        segments = self.segments
+        if not segments:
+            return 0
+        starts = self._segment_starts
+        if not starts:
+            total = 0
+            for start, end in segments:
+                starts.append(total)
+                total += end - start
+            starts.append(total)
+        i = bisect_right(starts, logical_offset) - 1
+        if i >= len(segments):
+            return segments[-1][1]
+        start, end = segments[i]
+        remaining = logical_offset - starts[i]
+        # An offset at a segment's end belongs to the next segment, if any.
+        while remaining >= end - start and i + 1 < len(segments):
+            i += 1
+            remaining = logical_offset - starts[i]
+            start, end = segments[i]
+        return start + remaining if remaining < end - start else end
 
     def physical_span(self, start: int, end: int) -> Span:
         segments = self.segments

@@ -135,13 +135,20 @@ def parse_instruction_syntax(ins: Instruction) -> InstructionSyntax:
         return _syntax(Word("", ins.physical_span(lead, lead), lead))
     try:
         tree = parse_logical_line(line, ins.escape)
+        return _Reader(ins, logical, lead).read(tree)
+    except RecursionError:
+        # Only ONBUILD nests; BuildKit refuses ``ONBUILD ONBUILD`` when it builds.
+        keyword = line.split(None, 1)[0]
+        return _syntax(
+            Word(keyword, ins.physical_span(lead, lead + len(keyword)), lead),
+            problem=Problem("ONBUILD instructions nested too deeply to read", ins.content_span),
+        )
     except GrammarError as error:  # pragma: no cover  (the grammar accepts every line)
         keyword = line.split(None, 1)[0]
         return _syntax(
             Word(keyword, ins.physical_span(lead, lead + len(keyword)), lead),
             problem=Problem(f"cannot read this instruction: {error}", ins.content_span),
         )
-    return _Reader(ins, logical, lead).read(tree)
 
 
 def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction]) -> None:
@@ -162,15 +169,15 @@ def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction])
     for escape, batch in by_escape.items():
         try:
             trees = parse_logical_lines([line for *_, line in batch], escape)
-        except GrammarError:  # pragma: no cover  (every line parses alone; read them so)
+            origin = 0
+            for (ins, logical, lead, line), tree in zip(batch, trees):
+                if not ins._syntax:
+                    ins._syntax.append(_Reader(ins, logical, lead, origin).read(tree))
+                origin += len(line) + 1
+        except (GrammarError, RecursionError):
+            # Every line reads alone (deeply nested ONBUILDs report a problem there).
             for ins, *_ in batch:
                 ins.syntax  # noqa: B018
-            continue
-        origin = 0
-        for (ins, logical, lead, line), tree in zip(batch, trees):
-            if not ins._syntax:
-                ins._syntax.append(_Reader(ins, logical, lead, origin).read(tree))
-            origin += len(line) + 1
 
 
 def _syntax(keyword: Word, **fields) -> InstructionSyntax:
@@ -343,7 +350,11 @@ class _Reader:
             segments.append((max(s, physical), e))
         command = subtree.children[0].value.lower()
         cls = INSTRUCTION_TYPES.get(command, UnknownInstruction)
-        return cls(leading="", text=self.ins.text, segments=tuple(segments), body_start=self.ins.body_start, escape=self.ins.escape)
+        trigger = cls(leading="", text=self.ins.text, segments=tuple(segments), body_start=self.ins.body_start, escape=self.ins.escape)
+        # Read it from the tree the grammar already built: its line starts
+        # ``sub_start - lead`` characters into ours.
+        trigger._syntax.append(_Reader(trigger, trigger.logical, 0, self.origin + sub_start - self.lead).read(subtree))
+        return trigger
 
     def heredocs(self) -> tuple[tuple[Heredoc, ...], Problem | None]:
         openers = heredocs_in_line(self.logical)
