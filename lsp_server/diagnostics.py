@@ -11,7 +11,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from dockerast.rules import ALL_RULES, CheckConfig, Finding, Severity, run_rules
+from dockerast.rules import ALL_RULES, CheckConfig, Finding, Severity, rule_by_key, run_rules
 
 from lsp_server.documents import Snapshot
 
@@ -49,15 +49,24 @@ def run_checks(tree, config: CheckConfig) -> list[Finding]:
 
 def finding_data(snapshot: Snapshot, finding: Finding) -> dict[str, Any]:
     """What a quick fix needs to find this finding again: its code and place, and the version."""
-    fix = finding.fix
+    # A pending fix is not computed here: publishing would pay for every fix;
+    # the quick fix computes its own when it is resolved.
+    pending = finding.fix_or_factory
+    if pending is None or callable(pending):
+        rule = rule_by_key(finding.code)
+        safety = rule.fix_safety.value if pending is not None and rule is not None and rule.fix_safety else None
+        description = "fix available" if pending is not None else None
+    else:
+        safety = pending.safety.value if pending.edits else None
+        description = pending.description if pending.edits else None
     return {
         "code": finding.code,
         "name": finding.name,
         "start": finding.start,
         "end": finding.end,
         "version": snapshot.version,
-        "fix": fix.description if fix is not None and fix.edits else None,
-        "safety": getattr(fix.safety, "value", None) if fix is not None and fix.edits else None,
+        "fix": description,
+        "safety": safety,
         "instruction": finding.instruction_index,
     }
 
