@@ -11,7 +11,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from dockerast.rules import ALL_RULES, CheckConfig, Finding, Severity, rule_by_key, run_rules
+from dockerast.rules import ALL_RULES, CheckConfig, Finding, Severity, run_rules
 
 from lsp_server.documents import Snapshot
 
@@ -52,13 +52,11 @@ def finding_data(snapshot: Snapshot, finding: Finding) -> dict[str, Any]:
     # A pending fix is not computed here: publishing would pay for every fix;
     # the quick fix computes its own when it is resolved.
     pending = finding.fix_or_factory
-    if pending is None or callable(pending):
-        rule = rule_by_key(finding.code)
-        safety = rule.fix_safety.value if pending is not None and rule is not None and rule.fix_safety else None
-        description = "fix available" if pending is not None else None
+    safety = finding.offered_fix_safety()
+    if callable(pending):
+        description = "fix available"
     else:
-        safety = pending.safety.value if pending.edits else None
-        description = pending.description if pending.edits else None
+        description = pending.description if pending is not None and pending.edits else None
     return {
         "code": finding.code,
         "name": finding.name,

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from dockerast.codemod.results import EditRecord, FindingRecord, FixRecord, Region, SyntaxRecord
 from dockerast.cst.nodes import Dockerfile
 from dockerast.cst.positions import LineIndex
-from dockerast.rules import CheckConfig, Finding, fix_all, rule_by_key, run_rules
+from dockerast.rules import CheckConfig, Finding, fix_all, run_rules
 
 
 class CodemodFailure(Exception):
@@ -83,7 +83,7 @@ def finding_record(finding: Finding, text: str, index: LineIndex, *, with_fix: b
     bom = _bom(text)
     where = region(index, finding.start, finding.end, bom)
     fix = None
-    fixable = _fixable(finding)
+    fixable = finding.offered_fix_safety()
     if with_fix and fixable and finding.fix is not None and finding.fix.edits:
         fix = FixRecord(
             finding.fix.description,
@@ -101,17 +101,6 @@ def finding_record(finding: Finding, text: str, index: LineIndex, *, with_fix: b
         fix,
         fix.safety if fix is not None else (fixable if not with_fix else None),
     )
-
-
-def _fixable(finding: Finding) -> str | None:
-    """The safety of the fix a finding offers, without computing a pending one (the rule declares it)."""
-    pending = finding.fix_or_factory
-    if pending is None:
-        return None
-    if not callable(pending):
-        return pending.safety.value if pending.edits else None
-    rule = rule_by_key(finding.code)
-    return rule.fix_safety.value if rule is not None and rule.fix_safety is not None else "unsafe"
 
 
 def syntax_records(tree: Dockerfile) -> tuple[SyntaxRecord, ...]:

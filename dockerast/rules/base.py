@@ -81,6 +81,18 @@ class Finding:
             object.__setattr__(self, "fix_or_factory", value)
         return value
 
+    def offered_fix_safety(self) -> str | None:
+        """"safe" / "unsafe" when a fix is offered, without computing a pending one (its rule declares it)."""
+        pending = self.fix_or_factory
+        if pending is None:
+            return None
+        if not callable(pending):
+            return pending.safety.value if pending.edits else None
+        from dockerast.rules.registry import rule_by_key  # noqa: PLC0415  (the registry imports the rules)
+
+        rule = rule_by_key(self.code)
+        return rule.fix_safety.value if rule is not None and rule.fix_safety is not None else "unsafe"
+
     def __reduce__(self):
         # A computed fix travels between processes; a pending one cannot.
         return (Finding, (self.code, self.name, self.message, self.start, self.end, self.severity, self.url,
