@@ -370,6 +370,18 @@ def analyze(
     return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, target).run()
 
 
+def stage_platforms(
+    tree: Dockerfile,
+    build_args: Mapping[str, str] | None = None,
+    target_platform: str = "linux/amd64",
+    build_platform: str | None = None,
+) -> tuple[Platform, ...]:
+    """Where each stage runs in a build with these options, as :func:`analyze` says
+    (``Stage.effective_platform``), without reading every instruction's scope:
+    what probing several builds needs."""
+    return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, None).platforms()
+
+
 class _Analysis:
     """One run of :func:`analyze`; its state never leaves it."""
 
@@ -397,7 +409,8 @@ class _Analysis:
     def problem(self, index: int, message: str, span: Span | None = None) -> None:
         self.problems.append(SemanticProblem(index, message, span))
 
-    def run(self) -> SemanticModel:
+    def prepare(self) -> tuple[list[int], list[str | None], dict[str, str], tuple[MetaArg, ...]]:
+        """The FROM lines, stage names, platform ARGs and meta ARGs; sets the global scope."""
         instructions = self.tree.instructions
         froms = [i for i, ins in enumerate(instructions) if isinstance(ins, FromInstruction)]
         names = [_stage_name(instructions[i]) for i in froms]
@@ -416,6 +429,24 @@ class _Analysis:
         # the last stage of a name winning (``findStateByName``).
         self.final_names = {name: position for position, name in enumerate(names) if name is not None}
         self.stage_count = len(froms)
+        return froms, names, platform_args, meta_args
+
+    def platforms(self) -> tuple[Platform, ...]:
+        froms, names, _, _ = self.prepare()
+        stages: list[Stage] = []
+        earlier_names: dict[str, int] = {}
+        for position, from_index in enumerate(froms):
+            end = froms[position + 1] if position + 1 < len(froms) else len(self.tree.instructions)
+            stage = self.stage(position, from_index, end, names[position], earlier_names, stages)
+            stages.append(stage)
+            if stage.name is not None:
+                earlier_names[stage.name] = position
+        return tuple(stage.effective_platform for stage in stages)
+
+    def run(self) -> SemanticModel:
+        instructions = self.tree.instructions
+        froms, names, platform_args, meta_args = self.prepare()
+        global_scope = self.global_scope
 
         stages: list[Stage] = []
         final_scopes: list[Scope] = []

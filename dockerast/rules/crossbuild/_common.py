@@ -21,10 +21,10 @@ import enum
 import re
 from dataclasses import dataclass
 
-from dockerast.cst.nodes import EnvInstruction, Instruction, RunInstruction
+from dockerast.cst.nodes import Dockerfile, EnvInstruction, Instruction, RunInstruction
 from dockerast.rules.base import CheckContext
-from dockerast.semantic.model import SemanticModel, Stage, analyze
-from dockerast.semantic.platform import PLATFORM_ARG_NAMES, Platform
+from dockerast.semantic.model import SemanticModel, Stage, analyze, stage_platforms
+from dockerast.semantic.platform import PLATFORM_ARG_NAMES, Platform, parse_platform
 
 # (target platform, build platform) of each probe build.  Target and build differ in
 # every probe, and each platform ARG but the OS versions (always empty here) takes
@@ -50,12 +50,25 @@ class StageKind(enum.Enum):
     MIXED = "mixed"  # anything else, e.g. $BUILDOS/$TARGETARCH
 
 
-@dataclass(frozen=True, slots=True)
 class Probe:
-    """The model of one probe build, and where each stage runs in it."""
+    """One probe build: where each stage runs in it and, read only by a rule that
+    needs more, its whole semantic model."""
 
-    model: SemanticModel
-    platforms: tuple[Platform, ...]
+    __slots__ = ("_tree", "_options", "target_platform", "build_platform", "platforms", "_model")
+
+    def __init__(self, tree: Dockerfile, target: str, build: str) -> None:
+        self._tree = tree
+        self._options = {"target_platform": target, "build_platform": build}
+        self.target_platform = parse_platform(target)
+        self.build_platform = parse_platform(build)
+        self.platforms = stage_platforms(tree, target_platform=target, build_platform=build)
+        self._model: SemanticModel | None = None
+
+    @property
+    def model(self) -> SemanticModel:
+        if self._model is None:
+            self._model = analyze(self._tree, **self._options)
+        return self._model
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +92,13 @@ def facts(ctx: CheckContext) -> CrossBuildFacts:
     cached = ctx.__dict__.get(_CACHE_KEY)
     if cached is not None:
         return cached
-    probes = []
-    for target, build in PROBES:
-        model = analyze(ctx.tree, target_platform=target, build_platform=build)
-        probes.append(Probe(model, tuple(s.effective_platform for s in model.stages)))
+    probes = [Probe(ctx.tree, target, build) for target, build in PROBES]
     kinds = []
     for index in range(len(probes[0].platforms)):
-        seen = [(p.platforms[index], p.model) for p in probes]
-        if all(platform == model.build_platform for platform, model in seen):
+        seen = [(p.platforms[index], p) for p in probes]
+        if all(platform == probe.build_platform for platform, probe in seen):
             kinds.append(StageKind.BUILD)
-        elif all(platform == model.target_platform for platform, model in seen):
+        elif all(platform == probe.target_platform for platform, probe in seen):
             kinds.append(StageKind.TARGET)
         elif len({platform for platform, _ in seen}) == 1:
             kinds.append(StageKind.CONSTANT)
