@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from dockerast.cst.parser import read_instructions
@@ -189,6 +189,7 @@ class SemanticModel:
     _declared: Mapping[int, tuple[Declared, ...]]
     _dependencies: tuple[frozenset[int], ...]
     _lex: ShellLex
+    _memo: _AnalysisMemo | None = None
 
     # -- stages --------------------------------------------------------------
 
@@ -355,6 +356,7 @@ def analyze(
     target_platform: str = "linux/amd64",
     build_platform: str | None = None,
     target: str | None = None,
+    previous: SemanticModel | None = None,
 ) -> SemanticModel:
     """Read the meaning of ``tree`` for a build with these options.
 
@@ -364,10 +366,16 @@ def analyze(
     target); ``target`` is the stage being built (``--target``), which only
     sets ``TARGETSTAGE``.  Raises ValueError for a platform that cannot be
     parsed; never for the Dockerfile itself.
+
+    With ``previous`` (the model of an earlier version of the same document,
+    with the same options, as an editor has), a stage whose instructions and
+    inputs (global scope, stage names, the stage it is built FROM) did not
+    change is not read again.
     """
     # The model reads most instructions: read them in one pass of the grammar.
     read_instructions(tree.instructions)
-    return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, target).run()
+    memo = previous._memo if previous is not None else None
+    return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, target, memo).run()
 
 
 def stage_platforms(
@@ -382,6 +390,36 @@ def stage_platforms(
     return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, None).platforms()
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _StageMemo:
+    """What reading one stage gave, kept so that the next version of the document
+    reuses it when the stage's text and everything it reads are unchanged."""
+
+    texts: tuple[str, ...]
+    stage: Stage
+    scopes: tuple[Scope, ...]
+    declared: Mapping[int, tuple[Declared, ...]]
+    problems: tuple[SemanticProblem, ...]
+    references: tuple[StageReference, ...]
+    onbuild: tuple[StageReference, ...]
+    final_scope: Scope
+    dependencies: frozenset[int]
+
+    def onbuild_references(self, from_index: int) -> list[StageReference]:
+        shift = from_index - self.stage.from_index
+        if not shift:
+            return list(self.onbuild)
+        return [replace(r, instruction_index=r.instruction_index + shift) for r in self.onbuild]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _AnalysisMemo:
+    options: tuple
+    global_scope: Scope
+    names: list[str | None]
+    stages: tuple[_StageMemo, ...]
+
+
 class _Analysis:
     """One run of :func:`analyze`; its state never leaves it."""
 
@@ -392,8 +430,10 @@ class _Analysis:
         target_platform: str,
         build_platform: str | None,
         target: str | None,
+        previous: _AnalysisMemo | None = None,
     ) -> None:
         self.tree = tree
+        self.previous = previous
         self.build_args = build_args
         self.target_platform = parse_platform(target_platform)
         self.build_platform = parse_platform(build_platform) if build_platform else self.target_platform
@@ -453,12 +493,31 @@ class _Analysis:
         dependencies: list[frozenset[int]] = []
         earlier_names: dict[str, int] = {}
         onbuild_refs: list[list[StageReference]] = []
+        memos: list[_StageMemo] = []
+        reusable = self.reusable_memos(names)
         for position, from_index in enumerate(froms):
             end = froms[position + 1] if position + 1 < len(froms) else len(instructions)
-            stage = self.stage(position, from_index, end, names[position], earlier_names, stages)
+            texts = tuple(ins.text for ins in instructions[from_index:end])
+            memo = reusable[position] if reusable is not None else None
+            if memo is not None and (
+                memo.texts != texts
+                or (memo.stage.base_stage is not None and memos[memo.stage.base_stage] is not reusable[memo.stage.base_stage])
+            ):
+                memo = None
+            if memo is not None:
+                stage = self.replay(memo, from_index, end)
+            else:
+                problems_before, references_before = len(self.problems), len(self.references)
+                stage = self.stage(position, from_index, end, names[position], earlier_names, stages)
             stages.append(stage)
             if stage.name is not None:
                 earlier_names[stage.name] = position
+            if memo is not None:
+                final_scopes.append(memo.final_scope)
+                onbuild_refs.append(memo.onbuild_references(from_index))
+                dependencies.append(memo.dependencies)
+                memos.append(memo)
+                continue
 
             start = EMPTY_SCOPE
             triggers: tuple[Instruction, ...] = ()
@@ -476,6 +535,19 @@ class _Analysis:
                 deps.add(stage.base_stage)
                 deps.update(ref.stage for ref in onbuild_refs[stage.base_stage] if ref.stage is not None)
             dependencies.append(frozenset(deps))
+            memos.append(
+                _StageMemo(
+                    texts=texts,
+                    stage=stage,
+                    scopes=tuple(self.scopes[from_index:end]),
+                    declared={i - from_index: self.declared[i] for i in range(from_index, end) if i in self.declared},
+                    problems=tuple(self.problems[problems_before:]),
+                    references=tuple(self.references[references_before:]),
+                    onbuild=tuple(onbuild),
+                    final_scope=final_scopes[-1],
+                    dependencies=dependencies[-1],
+                )
+            )
 
         return SemanticModel(
             tree=self.tree,
@@ -494,7 +566,46 @@ class _Analysis:
             _declared=MappingProxyType(self.declared),
             _dependencies=tuple(dependencies),
             _lex=self.lex,
+            _memo=_AnalysisMemo(self.options, self.global_scope, names, tuple(memos)),
         )
+
+    # -- reading again only the stages an edit changed ---------------------------
+
+    @property
+    def options(self) -> tuple:
+        return (self.tree.escape, tuple(sorted(self.build_args.items())), self.target_platform, self.build_platform,
+                self.target)
+
+    def reusable_memos(self, names: list[str | None]) -> tuple[_StageMemo, ...] | None:
+        """The previous analysis's stages, if what every stage reads beyond its own
+        instructions (the options, the global scope, the stage names) is unchanged."""
+        previous = self.previous
+        if previous is None or previous.options != self.options or previous.names != names:
+            return None
+        if previous.global_scope != self.global_scope:
+            return None
+        return previous.stages
+
+    def replay(self, memo: _StageMemo, from_index: int, end: int) -> Stage:
+        """Record what ``memo`` read of a stage that now starts at ``from_index``."""
+        shift = from_index - memo.stage.from_index
+        instructions = self.tree.instructions[from_index:end]
+        stage = memo.stage
+        if shift or any(a is not b for a, b in zip(instructions, stage.instructions)):
+            stage = replace(
+                stage, from_index=from_index, instruction_indices=tuple(range(from_index, end)), instructions=instructions
+            )
+        self.scopes[from_index:end] = memo.scopes
+        self.stage_of[from_index:end] = [stage.index] * (end - from_index)
+        for offset, declared in memo.declared.items():
+            self.declared[from_index + offset] = declared
+        if shift:
+            self.problems.extend(replace(p, instruction_index=p.instruction_index + shift) for p in memo.problems)
+            self.references.extend(replace(r, instruction_index=r.instruction_index + shift) for r in memo.references)
+        else:
+            self.problems.extend(memo.problems)
+            self.references.extend(memo.references)
+        return stage
 
     # -- the global scope ---------------------------------------------------------
 

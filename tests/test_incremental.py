@@ -1,0 +1,120 @@
+"""Incremental analysis gives exactly what analysing from scratch gives.
+
+An editor re-reads a document after every keystroke with the previous
+version's results at hand (``parse(text, previous=tree)``,
+``analyze(tree, previous=model)``).  Whatever is reused, the result must
+equal a fresh one: hypothesis edits real multi-stage Dockerfiles at random
+and compares the two, edit after edit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dockerast
+from dockerast.semantic.model import analyze
+
+from conftest import CORPUS, FIXTURES, ROOT
+
+# Pieces that change what a Dockerfile means: stages and their names, ARG/ENV
+# scopes, stage references, continuations, heredocs, comments, blank lines.
+PIECES = [
+    "\n", "x", " ", "#", "$", "\\\n", "FROM a AS b\n", "FROM b\n", "FROM --platform=$BUILDPLATFORM c AS d\n",
+    "ARG X=1\n", "ARG TARGETARCH\n", "ENV Y=$X\n", "ENV Z ${Y:-z}\n", "COPY --from=b /a /b\n",
+    "RUN --mount=type=cache,from=d,target=/c make\n", "RUN <<EOF\nx\nEOF\n", "# check=skip=all\n",
+    "ONBUILD ENV Q=1\n", " AS e", "WORKDIR w\n", "CMD [\"a\"]\n", "USER $X\n",
+]
+
+
+def _documents() -> list[str]:
+    paths = [ROOT / "examples" / "Dockerfile", FIXTURES / "agentcube-pr420" / "after"]
+    real = CORPUS / "real"
+    if real.exists():
+        multi_stage = [p for p in sorted(real.rglob("*")) if p.is_file() and p.stat().st_size < 20_000]
+        paths.extend(p for p in multi_stage if p.read_text(errors="replace").upper().count("FROM ") >= 3)
+    texts = []
+    for path in paths:
+        if path.is_dir():
+            texts.extend(p.read_text() for p in sorted(path.rglob("Dockerfile*")))
+        elif path.exists():
+            texts.append(path.read_text(errors="replace"))
+    return texts[:40]
+
+
+DOCUMENTS = _documents()
+
+
+@st.composite
+def edits(draw, text: str) -> tuple[int, int, str]:
+    start = draw(st.integers(0, len(text)))
+    end = draw(st.integers(start, min(len(text), start + draw(st.sampled_from([0, 1, 5, 40])))))
+    insert = "".join(draw(st.lists(st.sampled_from(PIECES), max_size=3)))
+    return start, end, insert
+
+
+@st.composite
+def edited_versions(draw) -> list[str]:
+    text = draw(st.sampled_from(DOCUMENTS))
+    versions = [text]
+    for _ in range(draw(st.integers(1, 4))):
+        start, end, insert = draw(edits(versions[-1]))
+        versions.append(versions[-1][:start] + insert + versions[-1][end:])
+    return versions
+
+
+def model_state(model) -> tuple:
+    """Everything a model says, as plain values."""
+    count = len(model.tree.instructions)
+    return (
+        model.meta_args,
+        model.global_scope,
+        model.stages,
+        model.stage_references,
+        model.problems,
+        tuple(model.scope_at(i) for i in range(count)),
+        tuple(model.stage_of(i) for i in range(count)),
+        # (an expansion error is an exception object: compared by its message)
+        tuple((i, [(d.name, d.value, str(d.error)) for d in declared]) for i, declared in sorted(model._declared.items())),
+        tuple(model.final_scope(s.index) for s in model.stages),
+        tuple(model.dependencies(s.index) for s in model.stages),
+    )
+
+
+@pytest.mark.skipif(not DOCUMENTS, reason="no multi-stage documents")
+@settings(max_examples=150)
+@given(edited_versions(), st.sampled_from([{}, {"X": "2"}]), st.sampled_from(["linux/amd64", "linux/arm64"]))
+def test_incremental_model_equals_a_fresh_one(versions, build_args, platform):
+    tree = dockerast.parse(versions[0])
+    model = analyze(tree, build_args, platform)
+    for text in versions[1:]:
+        tree = dockerast.parse(text, previous=tree)
+        model = analyze(tree, build_args, platform, previous=model)
+        fresh = analyze(dockerast.parse(text), build_args, platform)
+        assert model_state(model) == model_state(fresh)
+
+
+def test_unchanged_stages_are_reused():
+    text = "ARG V=1\nFROM a AS one\nENV A=$V\nFROM one AS two\nRUN x\nFROM b\nCOPY --from=two / /\n"
+    model = analyze(dockerast.parse(text))
+    edited = text.replace("RUN x", "RUN y")
+    again = analyze(dockerast.parse(edited), previous=model)
+    memos, previous = again._memo.stages, model._memo.stages
+    # The last stage only names the edited one: what the model reads of it is unchanged.
+    assert memos[0] is previous[0] and memos[1] is not previous[1] and memos[2] is previous[2]
+    # A stage built FROM an edited stage is read again, even if its own text is the same.
+    edited = text.replace("ENV A=$V", "ENV A=2")
+    again = analyze(dockerast.parse(edited), previous=model)
+    assert again._memo.stages[1] is not model._memo.stages[1]
+    assert again.scope_at(4).get("A") == "2"
+
+
+def test_other_options_read_everything_again():
+    tree = dockerast.parse("FROM a\nARG TARGETARCH\nRUN x\n")
+    model = analyze(tree, target_platform="linux/amd64")
+    again = analyze(tree, target_platform="linux/arm64", previous=model)
+    assert again._memo.stages[0] is not model._memo.stages[0]
+    assert again.scope_at(2).get("TARGETARCH") == "arm64"
