@@ -16,6 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dockerast
+from dockerast.rules import CheckConfig, run_rules
+from dockerast.rules.engine import check
 from dockerast.semantic.model import analyze
 
 from conftest import CORPUS, FIXTURES, ROOT
@@ -118,3 +120,52 @@ def test_other_options_read_everything_again():
     again = analyze(tree, target_platform="linux/arm64", previous=model)
     assert again._memo.stages[0] is not model._memo.stages[0]
     assert again.scope_at(2).get("TARGETARCH") == "arm64"
+
+
+# -- the rules -------------------------------------------------------------------------
+
+ALL_RULES_ON = CheckConfig(experimental=frozenset({"all"}))
+
+
+def finding_state(finding) -> tuple:
+    fix = finding.fix
+    fix_state = None if fix is None else (fix.description, fix.edits, fix.safety)
+    return (finding.code, finding.message, finding.start, finding.end, finding.severity, finding.instruction_index,
+            fix_state)
+
+
+@pytest.mark.skipif(not DOCUMENTS, reason="no multi-stage documents")
+@settings(max_examples=120)
+@given(edited_versions())
+def test_incremental_check_equals_a_fresh_one(versions):
+    tree = dockerast.parse(versions[0])
+    run = check(tree, ALL_RULES_ON)
+    for text in versions[1:]:
+        tree = dockerast.parse(text, previous=tree)
+        run = check(tree, ALL_RULES_ON, previous=run)
+        fresh = run_rules(dockerast.parse(text), ALL_RULES_ON)
+        assert [finding_state(f) for f in run.findings] == [finding_state(f) for f in fresh]
+
+
+def test_unchanged_stages_keep_their_findings():
+    text = "FROM scratch AS one\nENV A=$NOPE\nFROM b AS two\nrun x\nMAINTAINER me\n"
+    first = check(dockerast.parse(text))
+    edited = "# a comment\n" + text.replace("run x", "run y")
+    run = check(dockerast.parse(edited), previous=first)
+    moved = [f for f in run.findings if f.code == "BK011"]
+    before = next(f for f in first.findings if f.code == "BK011")
+    assert moved and moved[0].start == before.start + len("# a comment\n")
+    # the MAINTAINER finding of the edited stage is found again, with a fix for this version
+    fix = next(f for f in run.findings if f.code == "BK008").fix
+    assert fix is not None and all(edited[e.start : e.end] in ("MAINTAINER me", "MAINTAINER me\n") for e in fix.edits)
+
+
+def test_stage_platforms_agree_with_the_model():
+    from dockerast.semantic.model import stage_platforms
+
+    for text in DOCUMENTS:
+        tree = dockerast.parse(text)
+        for target, build in (("linux/arm64", "linux/amd64"), ("windows/amd64", "linux/arm/v6")):
+            model = analyze(tree, target_platform=target, build_platform=build)
+            expected = tuple(s.effective_platform for s in model.stages)
+            assert stage_platforms(tree, target_platform=target, build_platform=build) == expected

@@ -35,15 +35,25 @@ _CROSS_COMPILERS = re.compile(r"\bxx-[a-z]")
 
 def cross_compile_evidence(tree: Dockerfile, model: SemanticModel, stage_index: int) -> str | None:
     """Why a stage looks like it builds for the target platform, or None."""
+    step = cross_compile_step(tree, model, stage_index)
+    if step is None:
+        return None
+    index, sign = step
+    return f"line {_line(tree, index)} {sign}"
+
+
+def cross_compile_step(tree: Dockerfile, model: SemanticModel, stage_index: int) -> tuple[int, str] | None:
+    """The first instruction of a stage that builds for the target platform, and
+    what shows it (see :func:`cross_compile_evidence`), or None."""
     instructions = tree.instructions
     for i in model.stages[stage_index].instruction_indices[1:]:
         ins = instructions[i]
         used = referenced_names(ins) & TARGET_ARGS
         if used:
-            return f"line {_line(tree, i)} uses {', '.join(sorted(used))}"
+            return i, f"uses {', '.join(sorted(used))}"
         match = _CROSS_COMPILERS.search(ins.logical)
         if match:
-            return f"line {_line(tree, i)} cross-compiles ({match.group().strip()})"
+            return i, f"cross-compiles ({match.group().strip()})"
     return None
 
 
@@ -61,7 +71,7 @@ def builder_stages(tree: Dockerfile, model: SemanticModel | None = None) -> tupl
             continue  # it runs on its base stage's platform, whatever its own flag says
         if stage.platform is not None:
             continue
-        if cross_compile_evidence(tree, model, stage.index) is not None:
+        if cross_compile_step(tree, model, stage.index) is not None:
             found.append(stage.index)
     return tuple(found)
 
@@ -95,7 +105,7 @@ def pin_build_platform(
                     f"{OPERATION}: stage {_stage_label(stage)} is built FROM another stage and runs on that stage's "
                     "platform; pin the stage it is built on instead"
                 )
-            if stage.platform is None and not platform_independent and cross_compile_evidence(tree, model, index) is None:
+            if stage.platform is None and not platform_independent and cross_compile_step(tree, model, index) is None:
                 raise RefactorError(
                     f"{OPERATION}: stage {_stage_label(stage)} shows no sign of cross-compiling (no TARGETOS/TARGETARCH, "
                     "GOOS/GOARCH, cargo --target or xx- helper); on $BUILDPLATFORM it would build for the build "

@@ -25,7 +25,7 @@ from typing import Callable, ClassVar, Iterable, Iterator
 from dockerast.cst.nodes import Dockerfile, Instruction, Span
 from dockerast.cst.positions import LineIndex
 from dockerast.refactor.edits import TextEdit
-from dockerast.semantic.model import SemanticModel, analyze
+from dockerast.semantic.model import SemanticModel, Stage, analyze
 
 
 class Severity(enum.IntEnum):
@@ -109,6 +109,17 @@ class CheckContext:
         self.context_dir = context_dir
         self.image_platforms = image_platforms
         self._rule: type[Rule] | None = None
+        # The stages a stage-scoped rule looks at (None: all of them); see Rule.scope.
+        self._units: frozenset[int] | None = None
+
+    def restricted(self, rule: type[Rule], units: frozenset[int] | None) -> CheckContext:
+        """This context for one rule, looking at the stages ``units`` only (None: all),
+        sharing everything already computed."""
+        clone = object.__new__(CheckContext)
+        clone.__dict__.update(self.__dict__)
+        clone._rule = rule
+        clone._units = units
+        return clone
 
     @cached_property
     def model(self) -> SemanticModel:
@@ -156,7 +167,26 @@ class CheckContext:
         return Finding(rule.code, rule.name, message, start, end, rule.severity, rule.url, fix, index)
 
     def instructions(self) -> Iterator[tuple[int, Instruction]]:
-        return enumerate(self.tree.instructions)
+        """Every instruction with its index; for a stage-scoped rule in an incremental
+        check, those before the first FROM and those of the stages to look at."""
+        if self._units is None:
+            return enumerate(self.tree.instructions)
+        return self._unit_instructions()
+
+    def _unit_instructions(self) -> Iterator[tuple[int, Instruction]]:
+        instructions = self.tree.instructions
+        stages = self.model.stages
+        yield from enumerate(instructions[: stages[0].from_index if stages else len(instructions)])
+        for stage in self.stages():
+            yield from zip(stage.instruction_indices, stage.instructions)
+
+    def stages(self) -> Iterator[Stage]:
+        """The stages of the model; for a stage-scoped rule in an incremental check,
+        those to look at."""
+        stages = self.model.stages
+        if self._units is None:
+            return iter(stages)
+        return (stages[i] for i in sorted(self._units))
 
 
 class Rule:
@@ -176,6 +206,17 @@ class Rule:
     # Inputs a rule needs to run at all ("image_platforms", "context_dir"),
     # and what its examples run with.
     needs: ClassVar[tuple[str, ...]] = ()
+    # "stage": what the rule finds in a stage depends only on that stage, the
+    # stages it reads (``SemanticModel.dependencies``), the instructions before
+    # the first FROM and the stage names, and it walks the file through
+    # ``ctx.instructions()`` / ``ctx.stages()``; an incremental check then runs
+    # it on the stages an edit changed and reuses its findings elsewhere.
+    # "file": it reads the whole file (a majority, the final stage, who uses a
+    # stage...) and always runs on all of it.
+    scope: ClassVar[str] = "file"
+    # Messages that cite line numbers are reused only where the stage has not
+    # moved to other lines.
+    cites_lines: ClassVar[bool] = False
     example_image_platforms: ClassVar[dict[str, list[str]] | None] = None
     example_dockerignore: ClassVar[str | None] = None
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from dockerast.cst.nodes import Dockerfile
 from dockerast.cst.parser import parse
 from dockerast.refactor.edits import TextEdit, apply_edits
-from dockerast.rules.base import CheckContext, Finding, FixSafety, Rule, Severity
+from dockerast.semantic.model import SemanticModel, analyze
+from dockerast.rules.base import CheckContext, Finding, Fix, FixSafety, Rule, Severity
 from dockerast.rules.registry import ALL_RULES, rule_by_key
 
 _CHECK_COMMENT = re.compile(r"^[ \t]*#[ \t]*check[ \t]*=[ \t]*(\S+)", re.I | re.M)
@@ -157,28 +159,68 @@ def run_rules(
     rules: Iterable[type[Rule]] | None = None,
 ) -> list[Finding]:
     """Every finding of the enabled rules, suppressions applied, in source order."""
-    config = config or CheckConfig()
+    return list(_check(tree, config or CheckConfig(), rules, None).findings)
+
+
+def check(tree: Dockerfile, config: CheckConfig | None = None, *, previous: CheckRun | None = None) -> CheckRun:
+    """:func:`run_rules` for an editor: given the run of an earlier version of the
+    same document, the stage-scoped rules look again only at the stages the
+    edits changed (see :class:`CheckRun`).  The findings are the same as a
+    fresh run's."""
+    return _check(tree, config or CheckConfig(), None, previous)
+
+
+@dataclass(frozen=True, eq=False)
+class CheckRun:
+    """The findings of one version of a document, and what the next version's
+    :func:`check` reuses: the semantic model, and the findings of each
+    stage-scoped rule per stage, before suppression."""
+
+    tree: Dockerfile
+    config: CheckConfig
+    findings: tuple[Finding, ...]
+    _ctx: CheckContext
+    _by_stage: Mapping[str, tuple[tuple[Finding, ...], ...]]
+
+    @property
+    def model(self) -> SemanticModel:
+        return self._ctx.model
+
+
+def _check(
+    tree: Dockerfile, config: CheckConfig, rules: Iterable[type[Rule]] | None, previous: CheckRun | None
+) -> CheckRun:
     directive = file_check_directive(tree)
     experimental = set(config.experimental)
     if directive:
         experimental |= directive.experimental
-    config = replace(config, experimental=frozenset(experimental))
-    ctx = CheckContext(tree, context_dir=config.context_dir, image_platforms=dict(config.image_platforms or {}) or None)
+    effective = replace(config, experimental=frozenset(experimental))
+    reuse = previous is not None and previous.config == config and rules is None
+    model = analyze(tree, previous=previous.model) if reuse and previous is not None else None
+    ctx = CheckContext(
+        tree, model, context_dir=config.context_dir, image_platforms=dict(config.image_platforms or {}) or None
+    )
+    clean = _clean_stages(previous, ctx) if reuse and previous is not None else {}
     per_instruction = _instruction_skips(tree)
     pragmas = _pragmas(tree, ctx.offsets)
     used: set[int] = set()
     ran: set[str] = set()
     findings = []
+    by_stage: dict[str, tuple[tuple[Finding, ...], ...]] = {}
     for rule in rules if rules is not None else ALL_RULES:
-        if not config.enabled(rule) or rule.name == "UnusedSuppression":
+        if not effective.enabled(rule) or rule.name == "UnusedSuppression":
             continue
         # BuildKit never applies skip settings to experimental rules.
         if directive and (directive.skip_all or rule.name in directive.skip) and not rule.experimental:
             continue
         ran.update((rule.name, rule.code))
-        override = config.severity_override(rule)
-        ctx._rule = rule
-        for finding in rule().check(ctx):
+        override = effective.severity_override(rule)
+        if rule.scope == "stage":
+            found, by_stage[rule.code] = _stage_scoped(rule, ctx, previous, clean)
+        else:
+            ctx._rule, ctx._units = rule, None
+            found = list(rule().check(ctx))
+        for finding in found:
             index = finding.instruction_index
             local = per_instruction.get(index) if index is not None else None
             if local is not None and not rule.experimental and (local.skip_all or rule.name in local.skip):
@@ -195,7 +237,7 @@ def run_rules(
                 severity = max(severity, Severity.ERROR)
             findings.append(replace(finding, severity=severity) if severity != finding.severity else finding)
     unused_rule = rule_by_key("UnusedSuppression")
-    if unused_rule is not None and config.enabled(unused_rule) and rules is None:
+    if unused_rule is not None and effective.enabled(unused_rule) and rules is None:
         for number, pragma in enumerate(pragmas):
             # A pragma for rules that did not run here suppresses nothing, but is not stale.
             if number not in used and pragma.rules & ran:
@@ -206,14 +248,115 @@ def run_rules(
                         f"this suppression of {', '.join(sorted(pragma.rules))} matches no finding",
                         pragma.start,
                         pragma.end,
-                        config.severity_override(unused_rule) or unused_rule.severity,
+                        effective.severity_override(unused_rule) or unused_rule.severity,
                         unused_rule.url,
                         None,
                         pragma.instruction_index,
                     )
                 )
     findings.sort(key=lambda f: (f.start, f.code))
-    return findings
+    return CheckRun(tree, config, tuple(findings), ctx, MappingProxyType(by_stage))
+
+
+# -- reusing the findings of an earlier version ---------------------------------------
+
+
+def _clean_stages(previous: CheckRun, ctx: CheckContext) -> dict[int, tuple[int, int]]:
+    """The stages whose findings ``previous`` already has, each with how far its
+    first instruction moved: (offset shift, index shift).
+
+    A stage is clean when the model reused it (its text and inputs are
+    unchanged), its comments are unchanged too, and so is every stage it reads;
+    and only when the file's header, the instructions before the first FROM and
+    the stage names are all unchanged.
+    """
+    old_tree, tree = previous.tree, ctx.tree
+    model, old_model = ctx.model, previous.model
+    memo, old_memo = model._memo, old_model._memo
+    if memo is None or old_memo is None or memo.names != old_memo.names or len(memo.stages) != len(old_memo.stages):
+        return {}
+    if (old_tree.bom, old_tree.escape, [d.text for d in old_tree.directives]) != (
+        tree.bom,
+        tree.escape,
+        [d.text for d in tree.directives],
+    ):
+        return {}
+    stages, old_stages = model.stages, old_model.stages
+    first = stages[0].from_index if stages else len(tree.instructions)
+    old_first = old_stages[0].from_index if old_stages else len(old_tree.instructions)
+    if first != old_first or any(
+        (a.leading, a.text) != (b.leading, b.text) for a, b in zip(tree.instructions[:first], old_tree.instructions)
+    ):
+        return {}
+    offsets, old_offsets = ctx.offsets, previous._ctx.offsets
+    clean: dict[int, tuple[int, int]] = {}
+    for position, stage in enumerate(stages):
+        old = old_stages[position]
+        if memo.stages[position] is not old_memo.stages[position]:
+            continue
+        if any(a.leading != b.leading for a, b in zip(stage.instructions, old.instructions) if a is not b):
+            continue
+        if not all(d in clean for d in model.dependencies(position)):
+            continue
+        clean[position] = (offsets[stage.from_index] - old_offsets[old.from_index], stage.from_index - old.from_index)
+    return clean
+
+
+def _stage_scoped(
+    rule: type[Rule], ctx: CheckContext, previous: CheckRun | None, clean: Mapping[int, tuple[int, int]]
+) -> tuple[list[Finding], tuple[tuple[Finding, ...], ...]]:
+    """The findings of a stage-scoped rule: found again on the stages not clean,
+    taken from ``previous`` (moved into place) on the others."""
+    model = ctx.model
+    cached = previous._by_stage.get(rule.code) if previous is not None else None
+    reusable = dict(clean) if cached is not None else {}
+    if reusable and rule.cites_lines:
+        reusable = {s: m for s, m in reusable.items() if not _moved_lines(previous, ctx, s, m)}
+    ctx._rule, ctx._units = rule, frozenset(range(len(model.stages))) - reusable.keys()
+    per_stage: list[list[Finding]] = [[] for _ in model.stages]
+    found: list[Finding] = []
+    for finding in rule().check(ctx):
+        index = finding.instruction_index
+        stage = model.stage_of(index) if index is not None else None
+        if stage is not None:
+            per_stage[stage.index].append(finding)
+        found.append(finding)
+    assert cached is not None or not reusable
+    for position, (shift, index_shift) in reusable.items():
+        moved = [_moved(f, shift, index_shift, rule, ctx, position) for f in cached[position]]
+        per_stage[position] = moved
+        found.extend(moved)
+    return found, tuple(tuple(f) for f in per_stage)
+
+
+def _moved_lines(previous: CheckRun, ctx: CheckContext, position: int, move: tuple[int, int]) -> bool:
+    old = previous.model.stages[position]
+    start, old_start = ctx.offsets[old.from_index + move[1]], previous._ctx.offsets[old.from_index]
+    return ctx.lines.position(start).line != previous._ctx.lines.position(old_start).line
+
+
+def _moved(finding: Finding, shift: int, index_shift: int, rule: type[Rule], ctx: CheckContext, stage: int) -> Finding:
+    """``finding`` of an unchanged stage, where that stage now stands.  Its fix is
+    computed again when asked for, on this version (a fix computed on the old
+    version would keep every older version alive)."""
+    index = finding.instruction_index
+    assert index is not None
+    start, end = finding.start + shift, finding.end + shift
+    moved = Finding(
+        finding.code, finding.name, finding.message, start, end, finding.severity, finding.url,
+        None, index + index_shift,
+    )
+    if finding.fix_or_factory is None:
+        return moved
+    object.__setattr__(moved, "fix_or_factory", lambda: _fix_again(moved, rule, ctx, stage))
+    return moved
+
+
+def _fix_again(finding: Finding, rule: type[Rule], ctx: CheckContext, stage: int) -> Fix | None:
+    for candidate in rule().check(ctx.restricted(rule, frozenset({stage}))):
+        if (candidate.start, candidate.end, candidate.message) == (finding.start, finding.end, finding.message):
+            return candidate.fix
+    return None
 
 
 def fix_all(

@@ -445,6 +445,7 @@ class _Analysis:
         self.declared: dict[int, tuple[Declared, ...]] = {}
         self.problems: list[SemanticProblem] = []
         self.references: list[StageReference] = []
+        self.global_expansions: dict[str, tuple[str | None, str | None]] = {}
 
     def problem(self, index: int, message: str, span: Span | None = None) -> None:
         self.problems.append(SemanticProblem(index, message, span))
@@ -472,16 +473,43 @@ class _Analysis:
         return froms, names, platform_args, meta_args
 
     def platforms(self) -> tuple[Platform, ...]:
+        """``Stage.effective_platform`` of every stage, read as :meth:`stage` reads it."""
         froms, names, _, _ = self.prepare()
-        stages: list[Stage] = []
+        instructions = self.tree.instructions
+        platforms: list[Platform] = []
         earlier_names: dict[str, int] = {}
         for position, from_index in enumerate(froms):
-            end = froms[position + 1] if position + 1 < len(froms) else len(self.tree.instructions)
-            stage = self.stage(position, from_index, end, names[position], earlier_names, stages)
-            stages.append(stage)
-            if stage.name is not None:
-                earlier_names[stage.name] = position
-        return tuple(stage.effective_platform for stage in stages)
+            ins = instructions[from_index]
+            base = self.expand_global(from_index, ins.image, None)
+            base_stage = earlier_names.get(base) if base else None
+            if base_stage is not None:
+                platforms.append(platforms[base_stage])
+            else:
+                platforms.append(self.platform_of(from_index, ins)[1] or self.target_platform)
+            if names[position] is not None:
+                earlier_names[names[position]] = position
+        return tuple(platforms)
+
+    def platform_of(self, from_index: int, ins: FromInstruction) -> tuple[str | None, Platform | None]:
+        """What the ``--platform`` of a FROM says, expanded and parsed; None for
+        either without the flag or when it is unusable (a problem then says why)."""
+        raw = ins.platform
+        # BuildKit ignores an empty --platform= (``if v := st.Platform; v != ""``).
+        if not raw:
+            return None, None
+        flag = ins.flag("platform")
+        span = flag.value_span if flag else None
+        expanded = self.expand_global(from_index, raw, span)
+        if expanded == "":
+            self.problem(from_index, f"empty platform value from expression {raw}", span)
+            return None, None
+        if expanded is None:
+            return None, None
+        try:
+            return expanded, parse_platform(expanded)
+        except ValueError as error:
+            self.problem(from_index, f"failed to parse platform {raw}: {error}", span)
+            return expanded, None
 
     def run(self) -> SemanticModel:
         instructions = self.tree.instructions
@@ -664,22 +692,7 @@ class _Analysis:
             self.problem(from_index, f"base name ({base_name}) should not be blank", ins.image_span)
             expanded_base = None
 
-        raw_platform = ins.platform
-        expanded_platform = None
-        parsed_platform = None
-        # BuildKit ignores an empty --platform= (``if v := st.Platform; v != ""``).
-        if raw_platform:
-            flag = ins.flag("platform")
-            span = flag.value_span if flag else None
-            expanded_platform = self.expand_global(from_index, raw_platform, span)
-            if expanded_platform == "":
-                self.problem(from_index, f"empty platform value from expression {raw_platform}", span)
-                expanded_platform = None
-            if expanded_platform is not None:
-                try:
-                    parsed_platform = parse_platform(expanded_platform)
-                except ValueError as error:
-                    self.problem(from_index, f"failed to parse platform {raw_platform}: {error}", span)
+        expanded_platform, parsed_platform = self.platform_of(from_index, ins)
 
         base_stage = earlier_names.get(expanded_base) if expanded_base is not None else None
         if base_stage is not None:
@@ -701,7 +714,7 @@ class _Analysis:
             instructions=tuple(self.tree.instructions[i] for i in indices),
             base_name=base_name,
             base_name_span=ins.image_span,
-            platform=raw_platform,
+            platform=ins.platform,
             expanded_base_name=expanded_base,
             expanded_platform=expanded_platform,
             base_stage=base_stage,
@@ -709,11 +722,19 @@ class _Analysis:
         )
 
     def expand_global(self, index: int, word: str, span: Span | None) -> str | None:
-        try:
-            return self.lex.process_word(word, self.global_values).result
-        except ExpansionError as error:
-            self.problem(index, str(error), span)
-            return None
+        # FROM lines repeat the same few words ($BUILDPLATFORM, an image...),
+        # all expanded with the one global scope: each is expanded once.
+        cached = self.global_expansions.get(word)
+        if cached is None:
+            try:
+                cached = (self.lex.process_word(word, self.global_values).result, None)
+            except ExpansionError as error:
+                cached = (None, str(error))
+            self.global_expansions[word] = cached
+        value, error = cached
+        if error is not None:
+            self.problem(index, error, span)
+        return value
 
     def stage_scopes(self, stage: Stage, scope: Scope) -> Scope:
         """Record the scope before each instruction of ``stage``; return the final one."""

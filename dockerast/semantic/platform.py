@@ -14,6 +14,7 @@ know that machine and completes it with ``amd64`` / ``linux``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -90,6 +91,7 @@ class Platform:
         return "/".join(part for part in (head, self.architecture, self.variant) if part)
 
 
+@functools.lru_cache(maxsize=1024)  # FROM lines and probes parse the same few platforms again and again
 def parse_platform(specifier: str) -> Platform:
     """Read and normalise a platform such as ``linux/arm/v7``; ValueError if it is not one."""
     if "*" in specifier:

@@ -307,6 +307,7 @@ class CopyIgnoredFile(Rule):
     """
 
     code = "BK019"
+    scope = "stage"
     name = "CopyIgnoredFile"
     summary = "Attempting to Copy file that is excluded by .dockerignore"
     url = rule_url("CopyIgnoredFile")

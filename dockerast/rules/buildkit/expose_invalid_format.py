@@ -29,6 +29,7 @@ class ExposeInvalidFormat(Rule):
     """
 
     code = "BK022"
+    scope = "stage"
     name = "ExposeInvalidFormat"
     summary = (
         "IP address and host-port mapping should not be used in EXPOSE instruction. "

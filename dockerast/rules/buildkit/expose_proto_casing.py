@@ -155,6 +155,7 @@ class ExposeProtoCasing(Rule):
     """
 
     code = "BK021"
+    scope = "stage"
     name = "ExposeProtoCasing"
     summary = "Protocol in EXPOSE instruction should be lowercase"
     url = rule_url("ExposeProtoCasing")

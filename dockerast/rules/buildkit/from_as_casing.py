@@ -28,6 +28,7 @@ class FromAsCasing(Rule):
     """
 
     code = "BK002"
+    scope = "stage"
     name = "FromAsCasing"
     summary = "The 'as' keyword should match the case of the 'from' keyword"
     url = rule_url("FromAsCasing")

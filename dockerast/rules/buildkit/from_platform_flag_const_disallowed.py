@@ -31,6 +31,7 @@ class FromPlatformFlagConstDisallowed(Rule):
     """
 
     code = "BK018"
+    scope = "stage"
     name = "FromPlatformFlagConstDisallowed"
     summary = "FROM --platform flag should not use a constant value"
     url = rule_url("FromPlatformFlagConstDisallowed")

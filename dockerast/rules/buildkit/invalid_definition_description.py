@@ -59,6 +59,7 @@ class InvalidDefinitionDescription(Rule):
     """
 
     code = "BK020"
+    scope = "stage"
     name = "InvalidDefinitionDescription"
     summary = (
         "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. "

@@ -32,6 +32,7 @@ class LegacyKeyValueFormat(Rule):
     """
 
     code = "BK013"
+    scope = "stage"
     name = "LegacyKeyValueFormat"
     summary = "Legacy key/value format with whitespace separator should not be used"
     url = rule_url("LegacyKeyValueFormat")

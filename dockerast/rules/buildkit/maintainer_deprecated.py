@@ -25,6 +25,7 @@ class MaintainerDeprecated(Rule):
     """
 
     code = "BK008"
+    scope = "stage"
     name = "MaintainerDeprecated"
     summary = "The MAINTAINER instruction is deprecated, use a label instead to define an image author"
     url = rule_url("MaintainerDeprecated")

@@ -37,6 +37,7 @@ class MultipleInstructionsDisallowed(Rule):
     """
 
     code = "BK012"
+    scope = "stage"
     name = "MultipleInstructionsDisallowed"
     summary = "Multiple instructions of the same type should not be used in the same stage"
     url = rule_url("MultipleInstructionsDisallowed")
@@ -49,7 +50,7 @@ class MultipleInstructionsDisallowed(Rule):
 
     def check(self, ctx: CheckContext):
         instructions = ctx.tree.instructions
-        for stage in ctx.model.stages:
+        for stage in ctx.stages():
             last: dict[str, int] = {}
             for index in stage.instruction_indices[1:]:
                 ins = instructions[index]

@@ -34,6 +34,7 @@ class NoEmptyContinuation(Rule):
     """
 
     code = "BK003"
+    scope = "stage"
     name = "NoEmptyContinuation"
     summary = "Empty continuation lines will become errors in a future release"
     url = rule_url("NoEmptyContinuation")

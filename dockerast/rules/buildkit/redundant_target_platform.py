@@ -25,7 +25,7 @@ def platform_flags(ctx: CheckContext) -> Iterator[PlatformFlag]:
     """Each ``FROM --platform=...`` BuildKit lints (``buildDispatchStates``): non-empty, expandable."""
     lex = ShellLex(ctx.tree.escape)
     values = ctx.model.global_scope.values
-    for stage in ctx.model.stages:
+    for stage in ctx.stages():
         ins = ctx.tree.instructions[stage.from_index]
         flag = ins.flag("platform")
         if flag is None or not flag.value:
@@ -61,6 +61,7 @@ class RedundantTargetPlatform(Rule):
     """
 
     code = "BK015"
+    scope = "stage"
     name = "RedundantTargetPlatform"
     summary = "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior"
     url = rule_url("RedundantTargetPlatform")

@@ -55,6 +55,7 @@ class SecretsUsedInArgOrEnv(Rule):
     """
 
     code = "BK016"
+    scope = "stage"
     name = "SecretsUsedInArgOrEnv"
     summary = "Sensitive data should not be used in the ARG or ENV commands"
     url = rule_url("SecretsUsedInArgOrEnv")

@@ -20,6 +20,7 @@ class StageNameCasing(Rule):
     """
 
     code = "BK001"
+    scope = "stage"
     name = "StageNameCasing"
     summary = "Stage names should be lowercase"
     url = rule_url("StageNameCasing")
@@ -30,7 +31,7 @@ class StageNameCasing(Rule):
     fixed_example = "FROM alpine AS builderbase\nFROM scratch\nCOPY --from=builderbase /app /app\n"
 
     def check(self, ctx: CheckContext):
-        for stage in ctx.model.stages:
+        for stage in ctx.stages():
             ins = ctx.tree.instructions[stage.from_index]
             written = ins.stage_name
             if written is None or written == written.lower():

@@ -38,6 +38,7 @@ class UndefinedArgInFrom(Rule):
     """
 
     code = "BK009"
+    scope = "stage"
     name = "UndefinedArgInFrom"
     summary = "FROM command must use declared ARGs"
     url = rule_url("UndefinedArgInFrom")
@@ -47,7 +48,7 @@ class UndefinedArgInFrom(Rule):
 
     def check(self, ctx: CheckContext):
         lex = ShellLex(ctx.tree.escape)
-        for stage in ctx.model.stages:
+        for stage in ctx.stages():
             index = stage.from_index
             ins = ctx.tree.instructions[index]
             assert isinstance(ins, FromInstruction)

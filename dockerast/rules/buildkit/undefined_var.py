@@ -95,6 +95,7 @@ class UndefinedVar(Rule):
     """
 
     code = "BK011"
+    scope = "stage"
     name = "UndefinedVar"
     summary = "Variables should be defined before their use"
     url = rule_url("UndefinedVar")
@@ -105,7 +106,7 @@ class UndefinedVar(Rule):
     def check(self, ctx: CheckContext):
         model = ctx.model
         lex = ShellLex(ctx.tree.escape)
-        for stage in model.stages:
+        for stage in ctx.stages():
             known_image = image_env_known(model, stage)
             image_env = {} if stage.effective_platform.os == "windows" else {"PATH": DEFAULT_PATH}
             for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):

@@ -6,6 +6,7 @@ from dockerast.cst.nodes import WorkdirInstruction
 from dockerast.rules.base import CheckContext, Rule, rule_url
 from dockerast.rules.buildkit.undefined_var import DEFAULT_PATH, image_env_known
 from dockerast.cst.text import go_quote
+from dockerast.semantic.model import SemanticModel, Stage
 from dockerast.semantic.shell import ExpansionError, ShellLex
 
 _DRIVE_PATH = re.compile(r"[A-Za-z]:[\\/]")
@@ -53,15 +54,15 @@ class WorkdirRelativePath(Rule):
     )
     url = rule_url("WorkdirRelativePath")
     buildkit = True
+    scope = "stage"
     bad_example = "FROM alpine\nWORKDIR app\n"
     good_example = "FROM alpine\nWORKDIR /app\n"
 
     def check(self, ctx: CheckContext):
         model = ctx.model
         lex = ShellLex(ctx.tree.escape)
-        set_at_end: list[bool] = []
-        for stage in model.stages:
-            workdir_set = set_at_end[stage.base_stage] if stage.base_stage is not None else False
+        for stage in ctx.stages():
+            workdir_set = stage.base_stage is not None and _sets_workdir(model, model.stages[stage.base_stage])
             os = stage.effective_platform.os
             known_image = image_env_known(model, stage)
             for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
@@ -87,7 +88,17 @@ class WorkdirRelativePath(Rule):
                         "if the base image changes",
                     )
                 break
-            set_at_end.append(workdir_set)
+
+
+def _sets_workdir(model: SemanticModel, stage: Stage) -> bool:
+    """Whether a WORKDIR is in force at the end of ``stage``: its own, or one
+    of the stage it is built FROM (the image config is inherited)."""
+    while True:
+        if any(isinstance(ins, WorkdirInstruction) for ins in stage.instructions[1:]):
+            return True
+        if stage.base_stage is None:
+            return False
+        stage = model.stages[stage.base_stage]
 
 
 def is_absolute(path: str, os: str) -> bool:

@@ -71,6 +71,8 @@ class PlatformArgBeforeDependencyStep(Rule):
     """
 
     code = "DA102"
+    scope = "stage"
+    cites_lines = True
     name = "PlatformArgBeforeDependencyStep"
     summary = "A TARGET* ARG above a dependency step makes every target platform rebuild that layer"
     severity = Severity.INFO
@@ -115,7 +117,7 @@ class PlatformArgBeforeDependencyStep(Rule):
         model = ctx.model
         kinds = facts(ctx)
         instructions = ctx.tree.instructions
-        for stage in model.stages:
+        for stage in ctx.stages():
             if kinds.kind(stage.index) not in (StageKind.BUILD, StageKind.CONSTANT):
                 continue
             body = list(stage.instruction_indices[1:])

@@ -46,6 +46,7 @@ class PlatformArgDefaultShadows(Rule):
     """
 
     code = "DA104"
+    scope = "stage"
     name = "PlatformArgDefaultShadows"
     summary = "A default on an automatic platform ARG replaces the value BuildKit sets for the target"
     severity = Severity.WARNING

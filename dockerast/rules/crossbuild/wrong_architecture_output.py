@@ -90,7 +90,7 @@ class WrongArchitectureOutput(Rule):
     )
 
     def check(self, ctx: CheckContext):
-        from dockerast.refactor.pin_build_platform import cross_compile_evidence  # noqa: PLC0415
+        from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
 
         model = ctx.model
         tree = ctx.tree
@@ -104,7 +104,7 @@ class WrongArchitectureOutput(Rule):
             if kinds.kind(index) is not StageKind.BUILD:
                 continue
             chain = _chain(model, index)
-            if any(cross_compile_evidence(tree, model, s) is not None for s in chain):
+            if any(cross_compile_step(tree, model, s) is not None for s in chain):
                 continue
             body = [i for s in chain for i in model.stages[s].instruction_indices[1:]]
             if any(more_cross_signs(tree.instructions[i]) for i in body):
