@@ -12,6 +12,7 @@ from typing import Any
 from lsprotocol import types
 
 from dockerast.rules import ALL_RULES, CheckConfig, Finding, Severity, run_rules
+from dockerast.rules.engine import CheckRun, check
 
 from lsp_server.documents import Snapshot
 
@@ -31,10 +32,10 @@ def lsp_severity(severity: Severity) -> types.DiagnosticSeverity:
     return _SEVERITY.get(getattr(severity, "name", str(severity)).upper(), types.DiagnosticSeverity.Warning)
 
 
-def run_checks(tree, config: CheckConfig) -> list[Finding]:
-    """``run_rules``, isolating a rule that raises so that the others still report."""
+def run_checks(tree, config: CheckConfig, model=None, previous: CheckRun | None = None) -> CheckRun:
+    """``check``, isolating a rule that raises so that the others still report."""
     try:
-        return run_rules(tree, config)
+        return check(tree, config, model=model, previous=previous)
     except Exception:  # noqa: BLE001
         log.exception("a rule failed; running the rules one by one")
     findings: list[Finding] = []
@@ -44,7 +45,7 @@ def run_checks(tree, config: CheckConfig) -> list[Finding]:
         except Exception:  # noqa: BLE001
             log.exception("rule %s failed", getattr(rule, "name", rule))
     findings.sort(key=lambda f: (f.start, f.code))
-    return findings
+    return CheckRun.of(tree, config, findings)
 
 
 def finding_data(snapshot: Snapshot, finding: Finding) -> dict[str, Any]:

@@ -43,8 +43,19 @@ class Snapshot:
         self.encoding = encoding
         self.language_id = language_id
         self._memo: dict[Any, Any] = {}
-        # The tree of the version before, if it was parsed: unchanged instructions are reused.
-        self._previous_tree = previous.__dict__.get("tree") if previous is not None else None
+        # What the newest earlier version computed (its tree, model and check
+        # run): this version reads again only what its edits changed.  Taken
+        # over from a version that computed nothing, so that a burst of edits
+        # still finds them; each is dropped once used.
+        self._earlier: dict[Any, Any] = {}
+        if previous is not None:
+            self._earlier.update(previous._earlier)
+            self._earlier.update((key, previous.__dict__[key]) for key in ("tree", "model") if key in previous.__dict__)
+            self._earlier.update((key, value) for key, value in previous._memo.items() if isinstance(key, tuple) and key[0] == "check")
+
+    def earlier(self, key: Any) -> Any:
+        """What an earlier version computed for ``key``, if any (once)."""
+        return self._earlier.pop(key, None)
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key for this version."""
@@ -63,9 +74,7 @@ class Snapshot:
 
     @cached_property
     def tree(self) -> Dockerfile:
-        tree = dockerast.parse(self.text, previous=self._previous_tree)
-        self._previous_tree = None
-        return tree
+        return dockerast.parse(self.text, previous=self.earlier("tree"))
 
     @cached_property
     def positions(self) -> Positions:
@@ -78,7 +87,7 @@ class Snapshot:
     @cached_property
     def model(self) -> SemanticModel | None:
         try:
-            return analyze(self.tree)
+            return analyze(self.tree, previous=self.earlier("model"))
         except Exception:  # noqa: BLE001  (the model never raises for a file, but stay up if it does)
             log.exception("analyze failed for %s", self.uri)
             return None

@@ -75,7 +75,7 @@ class DockerastServer(LanguageServer):
         self.generation = 0
         self.push = True
         self.pull_refresh = False
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._timers: dict[str, asyncio.Handle] = {}
         self._last_publish: dict[str, float] = {}
         self._tokens: dict[str, tuple[str, list[int]]] = {}
         self._token_counter = 0
@@ -132,7 +132,10 @@ class DockerastServer(LanguageServer):
         return snapshot.memo(("config", self.generation), compute)
 
     def findings(self, snapshot: Snapshot) -> list[Finding]:
-        return snapshot.memo(("findings", self.generation), lambda: run_checks(snapshot.tree, self.check_config(snapshot)))
+        key = ("check", self.generation)
+        return snapshot.memo(
+            key, lambda: run_checks(snapshot.tree, self.check_config(snapshot), snapshot.model, snapshot.earlier(key))
+        ).findings
 
     def diagnostics(self, snapshot: Snapshot) -> list[types.Diagnostic]:
         return snapshot.memo(("diagnostics", self.generation), lambda: document_diagnostics(snapshot, self.findings(snapshot)))
@@ -152,10 +155,12 @@ class DockerastServer(LanguageServer):
             return  # a publish is already due: it will read the newest text
         now = time.monotonic()
         wait = self._last_publish.get(uri, -1e9) + self.settings.debounce - now
-        if wait <= 0:
-            self.publish(uri)
-            return
         loop = asyncio.get_event_loop()
+        if wait <= 0:
+            # Right after the messages already received: edits that arrived
+            # together, or while the server was busy, are published once.
+            self._timers[uri] = loop.call_soon(self._publish_due, uri)
+            return
         self._timers[uri] = loop.call_later(wait, self._publish_due, uri)
 
     def _publish_due(self, uri: str) -> None:

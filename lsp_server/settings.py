@@ -5,7 +5,7 @@ Settings may be given flat or under a ``dockerast`` key::
     {
       "select": ["BK001"], "ignore": ["UnusedSuppression"], "experimental": [],
       "severity": {"StageNameCasing": "error"},
-      "diagnostics": {"mode": "auto", "debounceMs": 150},
+      "diagnostics": {"mode": "auto", "debounceMs": 0},
       "format": {"indent": 4},
       "inlayHints": {"enable": true}
     }
@@ -55,7 +55,7 @@ class Settings:
     experimental: frozenset[str] | None = None
     severities: Mapping[str, Severity] = field(default_factory=dict)
     diagnostics_mode: str = "auto"
-    debounce: float = 0.15
+    debounce: float = 0.0
     format_indent: int | None = None
     inlay_hints: bool = True
 

@@ -270,7 +270,7 @@ def test_bundle_starts_restarts_and_stops_the_server(built: Path):
     # initializationOptions: the whole section, nested, as the server reads it.
     options = report["initializationOptions"]
     assert options["select"] == ["StageNameCasing"]
-    assert options["diagnostics"] == {"mode": "push", "debounceMs": 150}
+    assert options["diagnostics"] == {"mode": "push", "debounceMs": 0}
     server_settings, problems = Settings.from_json(options)
     assert problems == []
     assert server_settings.diagnostics_mode == "push"

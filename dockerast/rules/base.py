@@ -20,7 +20,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, ClassVar, Iterable, Iterator
+from typing import Callable, ClassVar, Container, Iterable, Iterator, Mapping
 
 from dockerast.cst.nodes import Dockerfile, Instruction, Span
 from dockerast.cst.positions import LineIndex
@@ -111,6 +111,11 @@ class CheckContext:
         self._rule: type[Rule] | None = None
         # The stages a stage-scoped rule looks at (None: all of them); see Rule.scope.
         self._units: frozenset[int] | None = None
+        # Per-stage facts (see stage_fact): this run's, and an earlier version's
+        # with the stages left unchanged since.
+        self._facts: dict[tuple[str, int], object] = {}
+        self._earlier_facts: Mapping[tuple[str, int], object] = {}
+        self._unchanged: Container[int] = ()
 
     def restricted(self, rule: type[Rule], units: frozenset[int] | None) -> CheckContext:
         """This context for one rule, looking at the stages ``units`` only (None: all),
@@ -165,6 +170,24 @@ class CheckContext:
         else:
             start = end = 0
         return Finding(rule.code, rule.name, message, start, end, rule.severity, rule.url, fix, index)
+
+    def stage_fact(self, key: str, stage: int, compute: Callable[[], object]) -> object:
+        """``compute()``, a fact about stage ``stage`` that depends only on it, the
+        stages it reads and the instructions before the first FROM, never on
+        where it stands (no offsets, no instruction indices but relative to its
+        FROM): computed once per check, and taken from an earlier version of the
+        document for a stage an edit left unchanged."""
+        fact_key = (key, stage)
+        try:
+            return self._facts[fact_key]
+        except KeyError:
+            pass
+        if stage in self._unchanged and fact_key in self._earlier_facts:
+            value = self._earlier_facts[fact_key]
+        else:
+            value = compute()
+        self._facts[fact_key] = value
+        return value
 
     def instructions(self) -> Iterator[tuple[int, Instruction]]:
         """Every instruction with its index; for a stage-scoped rule in an incremental

@@ -162,12 +162,19 @@ def run_rules(
     return list(_check(tree, config or CheckConfig(), rules, None).findings)
 
 
-def check(tree: Dockerfile, config: CheckConfig | None = None, *, previous: CheckRun | None = None) -> CheckRun:
+def check(
+    tree: Dockerfile,
+    config: CheckConfig | None = None,
+    *,
+    previous: CheckRun | None = None,
+    model: SemanticModel | None = None,
+) -> CheckRun:
     """:func:`run_rules` for an editor: given the run of an earlier version of the
     same document, the stage-scoped rules look again only at the stages the
     edits changed (see :class:`CheckRun`).  The findings are the same as a
-    fresh run's."""
-    return _check(tree, config or CheckConfig(), None, previous)
+    fresh run's.  ``model`` is ``analyze(tree)`` if the caller has it (built
+    with ``previous=`` the earlier version's model)."""
+    return _check(tree, config or CheckConfig(), None, previous, model)
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,9 +193,18 @@ class CheckRun:
     def model(self) -> SemanticModel:
         return self._ctx.model
 
+    @classmethod
+    def of(cls, tree: Dockerfile, config: CheckConfig, findings: Iterable[Finding]) -> CheckRun:
+        """A run made some other way (rule by rule): nothing of it is reused."""
+        return cls(tree, config, tuple(findings), CheckContext(tree), MappingProxyType({}))
+
 
 def _check(
-    tree: Dockerfile, config: CheckConfig, rules: Iterable[type[Rule]] | None, previous: CheckRun | None
+    tree: Dockerfile,
+    config: CheckConfig,
+    rules: Iterable[type[Rule]] | None,
+    previous: CheckRun | None,
+    model: SemanticModel | None = None,
 ) -> CheckRun:
     directive = file_check_directive(tree)
     experimental = set(config.experimental)
@@ -196,11 +212,15 @@ def _check(
         experimental |= directive.experimental
     effective = replace(config, experimental=frozenset(experimental))
     reuse = previous is not None and previous.config == config and rules is None
-    model = analyze(tree, previous=previous.model) if reuse and previous is not None else None
+    if model is None and reuse and previous is not None:
+        model = analyze(tree, previous=previous.model)
     ctx = CheckContext(
         tree, model, context_dir=config.context_dir, image_platforms=dict(config.image_platforms or {}) or None
     )
     clean = _clean_stages(previous, ctx) if reuse and previous is not None else {}
+    if clean:
+        assert previous is not None
+        ctx._earlier_facts, ctx._unchanged = previous._ctx._facts, clean
     per_instruction = _instruction_skips(tree)
     pragmas = _pragmas(tree, ctx.offsets)
     used: set[int] = set()

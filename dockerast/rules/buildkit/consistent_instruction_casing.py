@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from dockerast.cst.nodes import FromInstruction, UnknownInstruction
+from dataclasses import dataclass
+
+from dockerast.cst.nodes import UnknownInstruction
 from dockerast.rules.base import CheckContext, Fix, FixSafety, Rule, rule_url
+from dockerast.semantic.model import Stage
 
 
 class ConsistentInstructionCasing(Rule):
@@ -44,32 +47,38 @@ class ConsistentInstructionCasing(Rule):
     fixed_example = "FROM alpine\nCOPY app /app\nRUN /app/setup\n"
 
     def check(self, ctx: CheckContext):
-        first_from = next((i for i, ins in ctx.instructions() if isinstance(ins, FromInstruction)), None)
-        if first_from is None:
-            return
-        commands = [
-            (index, ins)
-            for index, ins in ctx.instructions()
-            if index >= first_from and not isinstance(ins, UnknownInstruction)
-        ]
-        lower = upper = 0
-        for _, ins in commands:
-            keyword = ins.keyword
-            if keyword == keyword.lower():
-                lower += 1
-            elif keyword == keyword.upper():
-                upper += 1
-        majority_lower = lower > upper
+        stages = ctx.model.stages
+        casings = [ctx.stage_fact("keyword-casing", stage.index, lambda s=stage: _casing(s)) for stage in stages]
+        majority_lower = sum(c.lower for c in casings) > sum(c.upper for c in casings)
         casing = "lowercase" if majority_lower else "uppercase"
-        for index, ins in commands:
-            keyword = ins.keyword
-            wanted = keyword.lower() if majority_lower else keyword.upper()
-            if keyword == wanted:
-                continue
-            fix = Fix(f"write '{wanted}'", (ctx.edit(index, ins.keyword_span, wanted),), FixSafety.SAFE)
-            yield ctx.finding(
-                index,
-                ins.keyword_span,
-                f"Command '{keyword}' should match the case of the command majority ({casing})",
-                fix=fix,
-            )
+        for stage, counted in zip(stages, casings):
+            for offset in counted.not_lower if majority_lower else counted.not_upper:
+                index = stage.from_index + offset
+                ins = ctx.tree.instructions[index]
+                keyword = ins.keyword
+                wanted = keyword.lower() if majority_lower else keyword.upper()
+                fix = Fix(f"write '{wanted}'", (ctx.edit(index, ins.keyword_span, wanted),), FixSafety.SAFE)
+                yield ctx.finding(
+                    index,
+                    ins.keyword_span,
+                    f"Command '{keyword}' should match the case of the command majority ({casing})",
+                    fix=fix,
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class _Casing:
+    """The keywords of one stage: how many are all-lowercase and all-uppercase,
+    and where (relative to its FROM) those that are not."""
+
+    lower: int
+    upper: int
+    not_lower: tuple[int, ...]
+    not_upper: tuple[int, ...]
+
+
+def _casing(stage: Stage) -> _Casing:
+    keywords = [(k, ins.keyword) for k, ins in enumerate(stage.instructions) if not isinstance(ins, UnknownInstruction)]
+    not_lower = tuple(k for k, keyword in keywords if keyword != keyword.lower())
+    not_upper = tuple(k for k, keyword in keywords if keyword != keyword.upper())
+    return _Casing(len(keywords) - len(not_lower), len(keywords) - len(not_upper), not_lower, not_upper)

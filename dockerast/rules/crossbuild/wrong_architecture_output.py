@@ -90,8 +90,6 @@ class WrongArchitectureOutput(Rule):
     )
 
     def check(self, ctx: CheckContext):
-        from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
-
         model = ctx.model
         tree = ctx.tree
         kinds = facts(ctx)
@@ -104,16 +102,14 @@ class WrongArchitectureOutput(Rule):
             if kinds.kind(index) is not StageKind.BUILD:
                 continue
             chain = _chain(model, index)
-            if any(cross_compile_step(tree, model, s) is not None for s in chain):
+            if any(_cross_compiles(ctx, s) or _more_cross_signs(ctx, s) for s in chain):
                 continue
-            body = [i for s in chain for i in model.stages[s].instruction_indices[1:]]
-            if any(more_cross_signs(tree.instructions[i]) for i in body):
+            compiling = next((s for s in chain if _compile_step(ctx, s) is not None), None)
+            if compiling is None:
                 continue
-            compiled = next(((i, step) for i in body if (step := compile_step(tree.instructions[i]))), None)
-            if compiled is None:
-                continue
-            at, (label, match) = compiled
+            at = model.stages[compiling].from_index + _compile_step(ctx, compiling)
             ins = tree.instructions[at]
+            label, match = compile_step(ins)
             stage = model.stages[index]
             ref = refs[0]
             yield ctx.finding(
@@ -167,6 +163,28 @@ class _TargetReach:
         elif (stage.expanded_base_name or "").lower() != "scratch":
             return False
         return not any(isinstance(ins, RunInstruction) for ins in stage.instructions[1:])
+
+
+def _cross_compiles(ctx: CheckContext, stage: int) -> bool:
+    from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
+
+    return ctx.stage_fact("cross-compiles", stage, lambda: cross_compile_step(ctx.tree, ctx.model, stage) is not None)
+
+
+def _more_cross_signs(ctx: CheckContext, stage: int) -> bool:
+    return ctx.stage_fact(
+        "more-cross-signs", stage, lambda: any(more_cross_signs(i) for i in ctx.model.stages[stage].instructions[1:])
+    )
+
+
+def _compile_step(ctx: CheckContext, stage: int) -> int | None:
+    """Where the first native compilation of a stage is, relative to its FROM."""
+
+    def first() -> int | None:
+        body = ctx.model.stages[stage].instructions
+        return next((k for k in range(1, len(body)) if compile_step(body[k])), None)
+
+    return ctx.stage_fact("compile-step", stage, first)
 
 
 def _chain(model, index: int) -> list[int]:
