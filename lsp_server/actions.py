@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,11 +129,27 @@ class Actions:
             data = diag.data if isinstance(diag.data, dict) else None
             if data and "code" in data:
                 wanted.add((data.get("code"), data.get("start"), data.get("end")))
-        return [
-            f
-            for f in self.findings
-            if (f.start <= end and f.end >= start) or (f.code, f.start, f.end) in wanted
-        ]
+        findings = self.findings
+        order, starts, reach, by_key = self.snapshot.memo(("findingIndex", id(findings)), self._finding_index)
+        # Only findings starting at most ``reach`` before the range can overlap it.
+        hits = {
+            order[k]
+            for k in range(bisect_left(starts, start - reach), bisect_right(starts, end))
+            if findings[order[k]].end >= start
+        }
+        for key in wanted:
+            hits.update(by_key.get(key, ()))
+        return [findings[n] for n in sorted(hits)]
+
+    def _finding_index(self) -> tuple[list[int], list[int], int, dict[tuple, list[int]]]:
+        """The findings' positions in the list ordered by start, those starts, the longest finding's length, and positions by key."""
+        findings = self.findings
+        order = sorted(range(len(findings)), key=lambda n: findings[n].start)
+        reach = max((f.end - f.start for f in findings), default=0)
+        by_key: dict[tuple, list[int]] = {}
+        for n, f in enumerate(findings):
+            by_key.setdefault((f.code, f.start, f.end), []).append(n)
+        return order, [findings[n].start for n in order], max(reach, 0), by_key
 
     def _quick_fixes(self, start: int, end: int, context_diagnostics) -> list[Candidate]:
         out = []
@@ -161,7 +178,16 @@ class Actions:
         return unique
 
     def _has_safe_fix(self) -> bool:
-        return any(f.fix is not None and f.fix.edits and f.fix.safety is FixSafety.SAFE for f in self.findings)
+        """Whether some finding's fix is safe, computing as few pending fixes as possible (once per findings)."""
+        return self.snapshot.memo(("hasSafeFix", id(self.findings)), self._find_safe_fix)
+
+    def _find_safe_fix(self) -> bool:
+        # Fixes already computed first, then those whose rule declares them safe: a pending fix
+        # can cost a refactor of the whole file, and the first safe one found settles the answer.
+        ready = [f for f in self.findings if not callable(f.fix_or_factory)]
+        pending = [f for f in self.findings if callable(f.fix_or_factory)]
+        pending.sort(key=lambda f: f.offered_fix_safety() != FixSafety.SAFE.value)
+        return any(f.fix is not None and f.fix.edits and f.fix.safety is FixSafety.SAFE for f in ready + pending)
 
     def _touched(self, start: int, end: int) -> list[int]:
         snap = self.snapshot
@@ -179,23 +205,30 @@ class Actions:
         touched = self._touched(start, end)
         out: list[Candidate] = []
         stages_touched = {model.stage_of(i).index for i in touched if model.stage_of(i) is not None}
-        if stages_touched & set(builder_stages(tree, model)):
+        if stages_touched & set(snap.memo(("builderStages",), lambda: builder_stages(tree, model))):
             out.append(Candidate(("pin",), "Pin builder stages to $BUILDPLATFORM", REWRITE))
         for i in touched:
-            ins = tree.instructions[i]
-            stage = model.stage_of(i)
-            if isinstance(ins, ArgInstruction) and stage is not None:
-                out.extend(self._arg_moves(i, ins, stage))
-            elif isinstance(ins, FromInstruction) and stage is not None:
-                out.append(Candidate(("sink", None, stage.index), "Move this stage's ARGs to their first use", MOVE))
-                out.extend(self._tag_choices(stage))
-            elif isinstance(ins, (CmdInstruction, EntrypointInstruction, RunInstruction)) and not ins.is_exec_form and not ins.heredocs:
-                line = snap.positions.line_of(snap.offsets[i]) + 1
-                run = isinstance(ins, RunInstruction)
-                if exec_words(ins.arguments):
-                    out.append(Candidate(("exec", line, run, False), f"Convert {ins.command} to exec form", REWRITE))
-                if not run:
-                    out.append(Candidate(("exec", line, run, True), f"Convert {ins.command} to exec form (keep the shell)", REWRITE))
+            out.extend(snap.memo(("refactors", i), lambda i=i: self._instruction_refactors(i)))
+        return out
+
+    def _instruction_refactors(self, i: int) -> list[Candidate]:
+        """The refactors offered on instruction ``i``: they depend on the document only, not on the settings."""
+        snap = self.snapshot
+        ins = snap.tree.instructions[i]
+        stage = snap.model.stage_of(i)
+        out: list[Candidate] = []
+        if isinstance(ins, ArgInstruction) and stage is not None:
+            out.extend(self._arg_moves(i, ins, stage))
+        elif isinstance(ins, FromInstruction) and stage is not None:
+            out.append(Candidate(("sink", None, stage.index), "Move this stage's ARGs to their first use", MOVE))
+            out.extend(self._tag_choices(stage))
+        elif isinstance(ins, (CmdInstruction, EntrypointInstruction, RunInstruction)) and not ins.is_exec_form and not ins.heredocs:
+            line = snap.positions.line_of(snap.offsets[i]) + 1
+            run = isinstance(ins, RunInstruction)
+            if exec_words(ins.arguments):
+                out.append(Candidate(("exec", line, run, False), f"Convert {ins.command} to exec form", REWRITE))
+            if not run:
+                out.append(Candidate(("exec", line, run, True), f"Convert {ins.command} to exec form (keep the shell)", REWRITE))
         return out
 
     def _arg_moves(self, i: int, ins: ArgInstruction, stage) -> list[Candidate]:
@@ -322,9 +355,14 @@ class Actions:
             return set_base_image(tree, int(key[1]), tag=str(key[2])).edits
         return ()
 
-    def _keeps_directives(self, edits: list[TextEdit]) -> bool:
-        after = parse(apply_edits(self.snapshot.text, edits))
+    def _keeps_directives(self, index: int, edits: list[TextEdit]) -> bool:
+        """Whether a comment line put above instruction ``index`` leaves the directives alone and the file valid."""
         before = self.snapshot.tree
+        if index > 0 and not before.errors:
+            # Below an instruction the line is outside the header, where directives are read,
+            # and a comment line between two instructions changes how neither is read.
+            return True
+        after = parse(apply_edits(self.snapshot.text, edits), previous=before)
         return [d.text for d in after.directives] == [d.text for d in before.directives] and not after.errors
 
     def _suppress_edits(self, index: int, name: str, *, pragma: bool) -> list[TextEdit]:
@@ -365,7 +403,7 @@ class Actions:
         indent = first_line[: len(first_line) - len(first_line.lstrip(" \t"))]
         text = f"{indent}# dockerast: ignore[{name}]\n" if pragma else f"{indent}# check=skip={name}\n"
         edits = [TextEdit(at, at, text)]
-        return edits if self._keeps_directives(edits) else []
+        return edits if self._keeps_directives(index, edits) else []
 
     def _file_skip_edits(self, name: str) -> list[TextEdit]:
         tree = self.snapshot.tree

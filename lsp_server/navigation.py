@@ -321,7 +321,7 @@ def _rename_variable(snapshot: Snapshot, occ: Occurrence, new_name: str) -> list
                 raise RenameRefused(f"{new_name} is already used here (line {_line(snapshot, other.start)})")
     edits = [TextEdit(o.start, o.end, new_name) for o in group]
     new_text = apply_edits(snapshot.text, edits)
-    if parse(new_text).errors:
+    if parse(new_text, previous=snapshot.tree).errors:
         raise RenameRefused("the result would not parse; nothing was changed")
     return edits
 
@@ -334,66 +334,106 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _instruction_symbols(snapshot: Snapshot, index: int) -> list[types.DocumentSymbol]:
+def _instruction_entries(snapshot: Snapshot, index: int) -> tuple[int, int, list[tuple]]:
+    """The span of an instruction and its symbols as (name, detail, kind, selection start, end), absolute."""
     ins = snapshot.instruction(index)
     base = snapshot.offsets[index]
-    full = snapshot.range(base, snapshot.content_end(index))
     if isinstance(ins, (ArgInstruction, EnvInstruction)) and ins.pairs:
         kind = types.SymbolKind.Variable if isinstance(ins, ArgInstruction) else types.SymbolKind.Constant
-        out = []
-        for pair in ins.pairs:
-            out.append(
-                types.DocumentSymbol(
-                    name=pair.key or ins.command,
-                    detail=f"{ins.command} {_short(pair.value or '', 40)}".rstrip(),
-                    kind=kind,
-                    range=full,
-                    selection_range=snapshot.range(base + pair.key_span.start, base + pair.key_span.end),
-                )
+        command = ins.command
+        entries = [
+            (
+                pair.key or command,
+                f"{command} {_short(pair.value or '', 40)}".rstrip(),
+                kind,
+                base + pair.key_span.start,
+                base + pair.key_span.end,
             )
-        return out
-    span = ins.keyword_span
-    return [
-        types.DocumentSymbol(
-            name=ins.command or "?",
-            detail=_short(ins.arguments) or None,
-            kind=types.SymbolKind.Function,
-            range=full,
-            selection_range=snapshot.range(base + span.start, base + span.end),
-        )
-    ]
+            for pair in ins.pairs
+        ]
+    else:
+        span = ins.keyword_span
+        entries = [(ins.command or "?", _short(ins.arguments) or None, types.SymbolKind.Function, base + span.start, base + span.end)]
+    return base, snapshot.content_end(index), entries
 
 
 def document_symbols(snapshot: Snapshot) -> list[types.DocumentSymbol]:
+    """The outline: global ARGs, then each stage with its instructions (computed once per version)."""
+    return snapshot.memo(("documentSymbol",), lambda: _document_symbols(snapshot))
+
+
+def _document_symbols(snapshot: Snapshot) -> list[types.DocumentSymbol]:
     model = snapshot.model
     if model is None:
         return []
     first = model.stages[0].from_index if model.stages else len(snapshot.offsets)
-    out: list[types.DocumentSymbol] = []
-    for i in range(first):
-        out.extend(_instruction_symbols(snapshot, i))
+    # Spans first, so that every offset is converted in one sweep.
+    top = [_instruction_entries(snapshot, i) for i in range(first)]
+    stages = []
     for stage in model.stages:
         at = snapshot.offsets[stage.from_index]
         ins = snapshot.instruction(stage.from_index)
-        last = stage.instruction_indices[-1]
         select = stage.name_span or ins.image_span or ins.keyword_span
-        children = []
-        for i in stage.instruction_indices[1:]:
-            children.extend(_instruction_symbols(snapshot, i))
+        head = (
+            ins.stage_name or stage.display_name,
+            _short(f"FROM {stage.base_name}"),
+            types.SymbolKind.Class,
+            at + select.start,
+            at + select.end,
+        )
+        children = [_instruction_entries(snapshot, i) for i in stage.instruction_indices[1:]]
+        stages.append((at, snapshot.content_end(stage.instruction_indices[-1]), head, children))
+
+    def offsets_of(instructions):
+        for start, end, entries in instructions:
+            yield start
+            yield end
+            for entry in entries:
+                yield entry[3]
+                yield entry[4]
+
+    offsets = list(offsets_of(top))
+    for start, end, head, children in stages:
+        offsets += (start, end, head[3], head[4])
+        offsets += offsets_of(children)
+    position = snapshot.positions.position_map(offsets)
+    Range, DocumentSymbol = types.Range, types.DocumentSymbol
+
+    def range_(start: int, end: int) -> types.Range:
+        return Range(position[start], position[end]) if start <= end else Range(position[end], position[start])
+
+    def symbols(instructions) -> list[types.DocumentSymbol]:
+        out = []
+        for start, end, entries in instructions:
+            full = range_(start, end)
+            for name, detail, kind, select_start, select_end in entries:
+                out.append(
+                    DocumentSymbol(name=name, detail=detail, kind=kind, range=full, selection_range=range_(select_start, select_end))
+                )
+        return out
+
+    out = symbols(top)
+    for start, end, head, children in stages:
+        name, detail, kind, select_start, select_end = head
         out.append(
-            types.DocumentSymbol(
-                name=(ins.stage_name or stage.display_name),
-                detail=_short(f"FROM {stage.base_name}"),
-                kind=types.SymbolKind.Class,
-                range=snapshot.range(at, snapshot.content_end(last)),
-                selection_range=snapshot.range(at + select.start, at + select.end),
-                children=children,
+            DocumentSymbol(
+                name=name,
+                detail=detail,
+                kind=kind,
+                range=range_(start, end),
+                selection_range=range_(select_start, select_end),
+                children=symbols(children),
             )
         )
     return out
 
 
 def flat_symbols(snapshot: Snapshot) -> list[types.SymbolInformation]:
+    """The outline as a list, for a client without hierarchical symbols (computed once per version)."""
+    return snapshot.memo(("flatSymbol",), lambda: _flat_symbols(snapshot))
+
+
+def _flat_symbols(snapshot: Snapshot) -> list[types.SymbolInformation]:
     out = []
 
     def walk(symbols, container):

@@ -9,9 +9,10 @@ as in BuildKit and :class:`dockerast.cst.positions.LineIndex`.
 
 from __future__ import annotations
 
-from lsprotocol import types
+from bisect import bisect_right
+from collections.abc import Iterable
 
-from dockerast.cst.positions import LineIndex
+from lsprotocol import types
 
 UTF8 = "utf-8"
 UTF16 = "utf-16"
@@ -49,44 +50,82 @@ def column_offset(line_text: str, column: int, encoding: str) -> int:
 class Positions:
     """Converts between offsets of one text and LSP positions."""
 
-    __slots__ = ("text", "encoding", "index")
+    __slots__ = ("text", "encoding", "_starts", "_code_points")
 
     def __init__(self, text: str, encoding: str = UTF16) -> None:
         self.text = text
         self.encoding = str(getattr(encoding, "value", encoding))
-        self.index = LineIndex(text)
+        starts = [0]
+        find = text.find
+        at = find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = find("\n", at + 1)
+        self._starts = starts
+        # A column is then the offset from its line's start: no character needs counting.
+        self._code_points = self.encoding == UTF32 or text.isascii()
 
     @property
     def line_count(self) -> int:
-        return self.index.line_count
+        return len(self._starts)
 
     def line_bounds(self, line: int) -> tuple[int, int]:
         """Start and end (before ``\\r\\n`` / ``\\n``) of a line."""
-        start = self.index.line_start(line)
-        if line + 1 < self.index.line_count:
-            end = self.index.line_start(line + 1) - 1
+        starts = self._starts
+        start = starts[line]
+        if line + 1 < len(starts):
+            end = starts[line + 1] - 1
             if end > start and self.text[end - 1] == "\r":
                 end -= 1
         else:
             end = len(self.text)
         return start, end
 
+    def _column(self, line_start: int, offset: int) -> int:
+        if self._code_points:
+            return offset - line_start
+        return units(self.text[line_start:offset], self.encoding)
+
     def position(self, offset: int) -> types.Position:
-        pos = self.index.position(offset)
-        start = offset - pos.column
-        return types.Position(line=pos.line, character=units(self.text[start : start + pos.column], self.encoding))
+        offset = 0 if offset < 0 else min(offset, len(self.text))
+        line = bisect_right(self._starts, offset) - 1
+        return types.Position(line, self._column(self._starts[line], offset))
 
     def range(self, start: int, end: int) -> types.Range:
         if end < start:
             start, end = end, start
-        return types.Range(start=self.position(start), end=self.position(end))
+        return types.Range(self.position(start), self.position(end))
+
+    def position_map(self, offsets: Iterable[int]) -> dict[int, types.Position]:
+        """The positions of many offsets, converted in one sorted sweep; an offset met twice shares its position."""
+        starts = self._starts
+        size = len(self.text)
+        code_points = self._code_points
+        out: dict[int, types.Position] = {}
+        line = 0
+        next_start = starts[1] if len(starts) > 1 else size + 1
+        # On a line with wide characters, count on from the previous offset of that line.
+        counted = counted_column = 0
+        for offset in sorted(set(offsets)):
+            at = 0 if offset < 0 else min(offset, size)
+            if at >= next_start:
+                line = bisect_right(starts, at, line) - 1
+                next_start = starts[line + 1] if line + 1 < len(starts) else size + 1
+                counted, counted_column = starts[line], 0
+            if code_points:
+                column = at - starts[line]
+            else:
+                column = counted_column + units(self.text[counted:at], self.encoding)
+                counted, counted_column = at, column
+            out[offset] = types.Position(line, column)
+        return out
 
     def offset(self, position: types.Position) -> int:
         """The offset of an LSP position; past the end of a line means its end, past the last line the text's end."""
         line = position.line
         if line < 0:
             return 0
-        if line >= self.index.line_count:
+        if line >= len(self._starts):
             return len(self.text)
         start, end = self.line_bounds(line)
         return start + column_offset(self.text[start:end], position.character, self.encoding)
@@ -96,4 +135,5 @@ class Positions:
         return (start, end) if start <= end else (end, start)
 
     def line_of(self, offset: int) -> int:
-        return self.index.position(offset).line
+        offset = 0 if offset < 0 else min(offset, len(self.text))
+        return bisect_right(self._starts, offset) - 1

@@ -148,6 +148,21 @@ async def test_document_symbols_nest_by_stage(client, uri):
     assert [c.name for c in builder.children][:3] == ["TARGETOS", "TARGETARCH", "CGO_ENABLED"]
 
 
+
+async def test_document_symbol_ranges_count_wide_characters(client):
+    text = 'FROM alpine AS 🐳base\nENV GREETING="héllo 🐳" NAME=x\nLABEL a="€" \\\n  b=🐳\nARG LAST\n'
+    uri = open_doc(client, text)
+    [stage] = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=td(uri)))
+    assert stage.name == "🐳base"
+    assert stage.selection_range.start == find(text, "🐳base", client.encoding)
+    assert stage.range.end == find(text, "\nARG LAST", client.encoding, delta=len("\nARG LAST"))
+    greeting, name, label, last = stage.children
+    assert (greeting.name, name.name, label.name, last.name) == ("GREETING", "NAME", "LABEL", "LAST")
+    assert name.selection_range.start == find(text, "NAME", client.encoding)
+    assert name.range == greeting.range  # one ENV instruction
+    assert name.range.end == find(text, "=x", client.encoding, delta=2)
+    assert label.range.end == find(text, "b=🐳", client.encoding, delta=3)
+
 async def test_folding_ranges(client, uri):
     ranges = await client.text_document_folding_range_async(types.FoldingRangeParams(text_document=td(uri)))
     spans = {(r.start_line, r.end_line) for r in ranges}

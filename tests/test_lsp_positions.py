@@ -45,3 +45,15 @@ def test_known_columns():
     # Past the end of a line: its end; past the last line: the end of the text.
     assert Positions(text, "utf-16").offset(types.Position(line=0, character=99)) == 3
     assert Positions(text, "utf-16").offset(types.Position(line=9, character=0)) == len(text)
+
+
+@given(text=TEXT, data=st.data())
+def test_position_map_agrees_with_position(text, data):
+    offsets = data.draw(st.lists(st.integers(-2, len(text) + 2), max_size=12))
+    for encoding in ENCODINGS:
+        pos = Positions(text, encoding)
+        found = pos.position_map(offsets)
+        assert found == {offset: pos.position(offset) for offset in offsets}
+        for offset in offsets:
+            if 0 <= offset <= len(text):
+                assert found[offset] == to_position(text, offset, encoding)
