@@ -57,9 +57,18 @@ def minimal_edits(old: str, new: str) -> tuple[TextEdit, ...]:
     b_starts = [0]
     for line in b:
         b_starts.append(b_starts[-1] + len(line))
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    # Lines both texts begin and end with stay: compare only what lies between.
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    middle = SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False)
+    for tag, i1, i2, j1, j2 in middle.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         if tag == "replace" and i2 - i1 == j2 - j1:
             # Line for line: each changed line gets its own, smallest edit.
             for k in range(i2 - i1):

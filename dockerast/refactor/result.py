@@ -68,7 +68,8 @@ def finish(
     old_text = str(before)
     if new_text == old_text:
         return RefactorResult(before, old_text, (), f"{description}: nothing to change")
-    after = parse(new_text)
+    # Instructions the refactor left as they were keep what the grammar read from them.
+    after = parse(new_text, previous=before)
     if after.errors:
         raise RefactorError(f"{operation}: the result would not parse ({after.errors[0]}); nothing was changed")
     lost = _comments(old_text) - _comments(new_text)

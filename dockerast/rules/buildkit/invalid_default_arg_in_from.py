@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from dockerast.cst.nodes import ArgInstruction
 from dockerast.rules.base import CheckContext, Rule, rule_url
+from dockerast.semantic.model import Stage
 from dockerast.semantic.shell import ExpansionError, ShellLex
 
 # github.com/distribution/reference, regexp.go: Go's ``\w`` and ``[[:xdigit:]]`` are ASCII-only.
@@ -148,15 +149,28 @@ class InvalidDefaultArgInFrom(Rule):
                 return  # buildMetaArgs fails: BuildKit abandons the check
         lex = ShellLex(ctx.tree.escape)
         values = model.global_scope.values
-        for stage in model.stages:
-            ins = ctx.tree.instructions[stage.from_index]
+
+        def verdict(stage: Stage) -> bool | None:
+            """Whether the default base name is valid; None: it cannot be expanded."""
             try:
                 result = lex.process_word(stage.base_name, values).result
             except ExpansionError:
-                return
+                return None
             try:
                 parse_normalized_named(result)
             except ValueError:
+                return False
+            return True
+
+        for stage in model.stages:
+            # (with build args, another model than the one per-stage facts are kept for)
+            valid = verdict(stage) if model is not ctx.model else ctx.stage_fact(
+                "default-base-valid", stage.index, lambda stage=stage: verdict(stage)
+            )
+            if valid is None:
+                return
+            if not valid:
+                ins = ctx.tree.instructions[stage.from_index]
                 yield ctx.finding(
                     stage.from_index,
                     stage.base_name_span or ins.content_span,
