@@ -160,12 +160,21 @@ def test_unchanged_stages_keep_their_findings():
     assert fix is not None and all(edited[e.start : e.end] in ("MAINTAINER me", "MAINTAINER me\n") for e in fix.edits)
 
 
-def test_stage_platforms_agree_with_the_model():
-    from dockerast.semantic.model import stage_platforms
+def test_platform_probe_agrees_with_the_model():
+    from dockerast.semantic.model import PlatformProbe
 
-    for text in DOCUMENTS:
+    texts = DOCUMENTS + [
+        "ARG P=linux/arm64\nFROM --platform=$P a AS x\nFROM x AS y\nFROM --platform=$BUILDPLATFORM b AS x\n"
+        "FROM x\nFROM --platform= c\nFROM --platform=bad/ d\nFROM ${UNSET}\n"
+    ]
+    for text in texts:
         tree = dockerast.parse(text)
+        model = analyze(tree)
         for target, build in (("linux/arm64", "linux/amd64"), ("windows/amd64", "linux/arm/v6")):
-            model = analyze(tree, target_platform=target, build_platform=build)
-            expected = tuple(s.effective_platform for s in model.stages)
-            assert stage_platforms(tree, target_platform=target, build_platform=build) == expected
+            expected = [s.effective_platform for s in analyze(tree, target_platform=target, build_platform=build).stages]
+            probe = PlatformProbe(model, target, build)
+            found = []
+            for position in range(len(model.stages)):
+                base = probe.base_stage(position)
+                found.append(found[base] if base is not None else probe.own_platform(position))
+            assert found == expected

@@ -15,6 +15,7 @@ caller says its outputs do not depend on the platform.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from dockerast.cst.nodes import Dockerfile, FromInstruction
 from dockerast.refactor.edits import TextEdit, apply_edits
@@ -57,9 +58,18 @@ def cross_compile_step(tree: Dockerfile, model: SemanticModel, stage_index: int)
     return None
 
 
-def builder_stages(tree: Dockerfile, model: SemanticModel | None = None) -> tuple[int, ...]:
-    """Stages that feed other stages only by COPY --from / RUN --mount and cross-compile."""
+def builder_stages(
+    tree: Dockerfile,
+    model: SemanticModel | None = None,
+    cross_compiles: Callable[[int], bool] | None = None,
+) -> tuple[int, ...]:
+    """Stages that feed other stages only by COPY --from / RUN --mount and cross-compile.
+
+    ``cross_compiles(stage)`` may answer from what a caller already knows; by
+    default :func:`cross_compile_step` reads the stage."""
     model = model or analyze(tree)
+    if cross_compiles is None:
+        cross_compiles = lambda index: cross_compile_step(tree, model, index) is not None  # noqa: E731
     final = len(model.stages) - 1
     copied = {r.stage for r in model.stage_references if r.kind != "from" and r.stage is not None}
     based_on = {r.stage for r in model.stage_references if r.kind == "from" and r.stage is not None}
@@ -71,7 +81,7 @@ def builder_stages(tree: Dockerfile, model: SemanticModel | None = None) -> tupl
             continue  # it runs on its base stage's platform, whatever its own flag says
         if stage.platform is not None:
             continue
-        if cross_compile_step(tree, model, stage.index) is not None:
+        if cross_compiles(stage.index):
             found.append(stage.index)
     return tuple(found)
 

@@ -43,6 +43,7 @@ the build.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -84,6 +85,7 @@ from dockerast.semantic.shell import ExpansionError, ShellLex
 __all__ = [
     "MetaArg",
     "Platform",
+    "PlatformProbe",
     "Scope",
     "SemanticModel",
     "SemanticProblem",
@@ -378,16 +380,49 @@ def analyze(
     return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, target, memo).run()
 
 
-def stage_platforms(
-    tree: Dockerfile,
-    build_args: Mapping[str, str] | None = None,
-    target_platform: str = "linux/amd64",
-    build_platform: str | None = None,
-) -> tuple[Platform, ...]:
-    """Where each stage runs in a build with these options, as :func:`analyze` says
-    (``Stage.effective_platform``), without reading every instruction's scope:
-    what probing several builds needs."""
-    return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, None).platforms()
+class PlatformProbe:
+    """Where the stages of ``model``'s file run in a build for other platforms,
+    one stage at a time: ``Stage.effective_platform`` as
+    ``analyze(model.tree, target_platform=..., build_platform=...)`` would
+    give it, for callers that probe several builds and ask about a few stages.
+
+    A stage built FROM an earlier stage runs where that stage runs:
+    :meth:`base_stage` says which, :meth:`own_platform` is for the others.
+    """
+
+    def __init__(self, model: SemanticModel, target_platform: str, build_platform: str) -> None:
+        analysis = _Analysis(model.tree, dict(model.build_args), target_platform, build_platform, None)
+        stages = model.stages
+        first_from = stages[0].from_index if stages else len(model.tree.instructions)
+        analysis.global_scope, _ = analysis.meta_args(
+            Scope.of(analysis.platform_args(stages[-1].name if stages else None)), first_from
+        )
+        analysis.global_values = analysis.global_scope.values
+        self._analysis = analysis
+        self._stages = stages
+        self._named: dict[str, list[int]] = {}
+        for stage in stages:
+            if stage.name is not None:
+                self._named.setdefault(stage.name, []).append(stage.index)
+        self.target_platform = analysis.target_platform
+        self.build_platform = analysis.build_platform
+
+    def base_stage(self, position: int) -> int | None:
+        """The earlier stage that stage ``position`` is built FROM, if any."""
+        stage = self._stages[position]
+        base = self._analysis.expand_global(stage.from_index, stage.instructions[0].image, None)
+        positions = self._named.get(base) if base else None
+        if not positions:
+            return None
+        before = bisect_left(positions, position)
+        return positions[before - 1] if before else None
+
+    def own_platform(self, position: int) -> Platform:
+        """Where stage ``position`` runs if it is not built FROM another stage."""
+        stage = self._stages[position]
+        ins = stage.instructions[0]
+        assert isinstance(ins, FromInstruction)
+        return self._analysis.platform_of(stage.from_index, ins)[1] or self._analysis.target_platform
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -455,11 +490,7 @@ class _Analysis:
         instructions = self.tree.instructions
         froms = [i for i, ins in enumerate(instructions) if isinstance(ins, FromInstruction)]
         names = [_stage_name(instructions[i]) for i in froms]
-        target_stage = self.target or (names[-1] if names else None) or ""
-        platform_args = automatic_platform_args(self.target_platform, self.build_platform, target_stage)
-        for key in platform_args:
-            if key in self.build_args:  # platform.go, ``defaultArgs``: build args override them
-                platform_args[key] = self.build_args[key]
+        platform_args = self.platform_args(names[-1] if names else None)
 
         first_from = froms[0] if froms else len(instructions)
         global_scope, meta_args = self.meta_args(Scope.of(platform_args), first_from)
@@ -472,23 +503,13 @@ class _Analysis:
         self.stage_count = len(froms)
         return froms, names, platform_args, meta_args
 
-    def platforms(self) -> tuple[Platform, ...]:
-        """``Stage.effective_platform`` of every stage, read as :meth:`stage` reads it."""
-        froms, names, _, _ = self.prepare()
-        instructions = self.tree.instructions
-        platforms: list[Platform] = []
-        earlier_names: dict[str, int] = {}
-        for position, from_index in enumerate(froms):
-            ins = instructions[from_index]
-            base = self.expand_global(from_index, ins.image, None)
-            base_stage = earlier_names.get(base) if base else None
-            if base_stage is not None:
-                platforms.append(platforms[base_stage])
-            else:
-                platforms.append(self.platform_of(from_index, ins)[1] or self.target_platform)
-            if names[position] is not None:
-                earlier_names[names[position]] = position
-        return tuple(platforms)
+    def platform_args(self, last_stage_name: str | None) -> dict[str, str]:
+        target_stage = self.target or last_stage_name or ""
+        platform_args = automatic_platform_args(self.target_platform, self.build_platform, target_stage)
+        for key in platform_args:
+            if key in self.build_args:  # platform.go, ``defaultArgs``: build args override them
+                platform_args[key] = self.build_args[key]
+        return platform_args
 
     def platform_of(self, from_index: int, ins: FromInstruction) -> tuple[str | None, Platform | None]:
         """What the ``--platform`` of a FROM says, expanded and parsed; None for

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
 
-from dockerast.cst.nodes import Dockerfile, EnvInstruction, Instruction, RunInstruction
+from dockerast.cst.nodes import EnvInstruction, Instruction, RunInstruction
 from dockerast.rules.base import CheckContext
-from dockerast.semantic.model import SemanticModel, Stage, analyze, stage_platforms
+from dockerast.semantic.model import PlatformProbe, SemanticModel, Stage, analyze
 from dockerast.semantic.platform import PLATFORM_ARG_NAMES, Platform, parse_platform
 
 # (target platform, build platform) of each probe build.  Target and build differ in
@@ -51,62 +50,84 @@ class StageKind(enum.Enum):
 
 
 class Probe:
-    """One probe build: where each stage runs in it and, read only by a rule that
-    needs more, its whole semantic model."""
+    """One probe build: where its stages run (read a stage at a time) and, read
+    only by a rule that needs more, its whole semantic model."""
 
-    __slots__ = ("_tree", "_options", "target_platform", "build_platform", "platforms", "_model")
+    __slots__ = ("_ctx", "_key", "_options", "_stages", "_model")
 
-    def __init__(self, tree: Dockerfile, target: str, build: str) -> None:
-        self._tree = tree
+    def __init__(self, ctx: CheckContext, number: int, target: str, build: str) -> None:
+        self._ctx = ctx
+        self._key = f"probe-{number}-platform"
         self._options = {"target_platform": target, "build_platform": build}
-        self.target_platform = parse_platform(target)
-        self.build_platform = parse_platform(build)
-        self.platforms = stage_platforms(tree, target_platform=target, build_platform=build)
+        self._stages: PlatformProbe | None = None
         self._model: SemanticModel | None = None
+
+    @property
+    def stages(self) -> PlatformProbe:
+        if self._stages is None:
+            self._stages = PlatformProbe(self._ctx.model, **self._options)
+        return self._stages
+
+    def platform(self, stage: int) -> Platform:
+        """Where stage ``stage`` runs in this build."""
+        return self._ctx.stage_fact(self._key, stage, lambda: self._read_platform(stage))
+
+    def _read_platform(self, stage: int) -> Platform:
+        base = self.stages.base_stage(stage)
+        # convert.go, ``dispatchState.init``: a stage built FROM another runs where it runs.
+        return self.platform(base) if base is not None else self.stages.own_platform(stage)
 
     @property
     def model(self) -> SemanticModel:
         if self._model is None:
-            self._model = analyze(self._tree, **self._options)
+            self._model = analyze(self._ctx.tree, **self._options)
         return self._model
 
 
-@dataclass(frozen=True, slots=True)
 class CrossBuildFacts:
-    probes: tuple[Probe, ...]
-    kinds: tuple[StageKind, ...]
+    """Where each stage runs, whatever the build's platforms: read from the probes
+    for the stages asked about, and kept across versions for the stages an
+    edit left unchanged."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self._ctx = ctx
+        self.probes = tuple(Probe(ctx, number, target, build) for number, (target, build) in enumerate(PROBES))
+        self._probe_platforms = tuple((parse_platform(target), parse_platform(build)) for target, build in PROBES)
 
     def kind(self, stage_index: int) -> StageKind:
-        return self.kinds[stage_index]
+        return self._ctx.stage_fact("platform-kind", stage_index, lambda: self._read_kind(stage_index))
+
+    def _read_kind(self, stage_index: int) -> StageKind:
+        seen = [(probe.platform(stage_index), platforms) for probe, platforms in zip(self.probes, self._probe_platforms)]
+        if all(platform == build for platform, (_, build) in seen):
+            return StageKind.BUILD
+        if all(platform == target for platform, (target, _) in seen):
+            return StageKind.TARGET
+        if len({platform for platform, _ in seen}) == 1:
+            return StageKind.CONSTANT
+        return StageKind.MIXED
 
     def platform(self, stage_index: int) -> Platform:
         """Where the stage runs in the first probe (meaningful for a CONSTANT stage)."""
-        return self.probes[0].platforms[stage_index]
+        return self.probes[0].platform(stage_index)
 
 
 _CACHE_KEY = "_crossbuild_facts"
 
 
 def facts(ctx: CheckContext) -> CrossBuildFacts:
-    """The probe models of ``ctx.tree``, computed once per check run."""
+    """Where the stages of ``ctx.tree`` run under the probes, one object per check run."""
     cached = ctx.__dict__.get(_CACHE_KEY)
-    if cached is not None:
-        return cached
-    probes = [Probe(ctx.tree, target, build) for target, build in PROBES]
-    kinds = []
-    for index in range(len(probes[0].platforms)):
-        seen = [(p.platforms[index], p) for p in probes]
-        if all(platform == probe.build_platform for platform, probe in seen):
-            kinds.append(StageKind.BUILD)
-        elif all(platform == probe.target_platform for platform, probe in seen):
-            kinds.append(StageKind.TARGET)
-        elif len({platform for platform, _ in seen}) == 1:
-            kinds.append(StageKind.CONSTANT)
-        else:
-            kinds.append(StageKind.MIXED)
-    result = CrossBuildFacts(tuple(probes), tuple(kinds))
-    ctx.__dict__[_CACHE_KEY] = result
-    return result
+    if cached is None:
+        cached = ctx.__dict__[_CACHE_KEY] = CrossBuildFacts(ctx)
+    return cached
+
+
+def cross_compiles(ctx: CheckContext, stage: int) -> bool:
+    """Whether a stage shows it builds for the target platform (``cross_compile_step``)."""
+    from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
+
+    return ctx.stage_fact("cross-compiles", stage, lambda: cross_compile_step(ctx.tree, ctx.model, stage) is not None)
 
 
 def stage_label(stage: Stage) -> str:

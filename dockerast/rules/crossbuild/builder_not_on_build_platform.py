@@ -5,9 +5,11 @@ from dockerast.rules.base import CheckContext, Fix, FixSafety, Rule, Severity
 from dockerast.rules.crossbuild._common import (
     StageKind,
     compile_step,
+    cross_compiles,
     detects_own_arch,
     facts,
     go_build_with_cgo_possible,
+    line_of,
     native_compile_steps,
     stage_label,
     uses_target_implicitly,
@@ -103,26 +105,30 @@ class BuilderNotOnBuildPlatform(Rule):
     fixed_example = good_example
 
     def check(self, ctx: CheckContext):
-        from dockerast.refactor.pin_build_platform import builder_stages, cross_compile_evidence  # noqa: PLC0415
+        from dockerast.refactor.pin_build_platform import builder_stages, cross_compile_step  # noqa: PLC0415
 
         model = ctx.model
         kinds = facts(ctx)
-        for index in builder_stages(ctx.tree, model):
+        copied_whole = _copied_whole(ctx)
+        for index in builder_stages(ctx.tree, model, lambda s: cross_compiles(ctx, s)):
             stage = model.stages[index]
             # builder_stages also offers stages built FROM another stage, where
             # --platform has no effect; and the stage must really run on the target.
             if stage.base_stage is not None or kinds.kind(index) is not StageKind.TARGET:
                 continue
-            caveat = _pinning_caveat(ctx, index)
+            if index in copied_whole:
+                continue  # the base image is output: not a builder
+            caveat = ctx.stage_fact("pinning-caveat", index, lambda index=index: _pinning_caveat(ctx, index))
             if caveat is _NOT_A_BUILDER:
                 continue
-            evidence = cross_compile_evidence(ctx.tree, model, index)
+            step = cross_compile_step(ctx.tree, model, index)
+            assert step is not None
             ins = ctx.tree.instructions[stage.from_index]
             yield ctx.finding(
                 stage.from_index,
                 ins.image_span,
-                f"stage {stage_label(stage)} builds for the target platform ({evidence}) but also runs on it, "
-                "under emulation in a cross build; run it on $BUILDPLATFORM",
+                f"stage {stage_label(stage)} builds for the target platform (line {line_of(ctx, step[0])} {step[1]}) "
+                "but also runs on it, under emulation in a cross build; run it on $BUILDPLATFORM",
                 fix=lambda index=index, caveat=caveat: _pin_fix(ctx, index, caveat),
             )
 
@@ -145,27 +151,33 @@ def _pin_fix(ctx: CheckContext, index: int, caveat: str | None) -> Fix | None:
 _NOT_A_BUILDER = "not a builder"
 
 
+def _copied_whole(ctx: CheckContext) -> set[int]:
+    """The stages whose whole filesystem another copies (``COPY --from=stage / /``)."""
+    tree = ctx.tree
+    found = set()
+    for ref in ctx.model.stage_references:
+        if ref.kind != "copy-from" or ref.stage is None:
+            continue
+        ins = tree.instructions[ref.instruction_index]
+        if isinstance(ins, CopyInstruction) and any(p.rstrip("/.") == "" for p in ins.paths[:-1]):
+            found.add(ref.stage)
+    return found
+
+
 def _pinning_caveat(ctx: CheckContext, index: int) -> str | None:
     """Why pinning the stage might change its output (None: it would not), or
     ``_NOT_A_BUILDER`` when the stage's output clearly follows its platform.
 
     Not a builder: a script asks which machine it is on (``dpkg
-    --print-architecture``), the whole filesystem is copied (``COPY
-    --from=stage / /``: the base image is output), or every compile step
-    names no target (``GOOS=linux go build`` sets no architecture).
+    --print-architecture``), or every compile step names no target
+    (``GOOS=linux go build`` sets no architecture).  (A stage whose whole
+    filesystem another copies is not one either: see :func:`_copied_whole`.)
     """
-    model = ctx.model
-    tree = ctx.tree
-    stage = model.stages[index]
-    body = [(i, tree.instructions[i]) for i in stage.instruction_indices[1:]]
+    stage = ctx.model.stages[index]
+    # Indices relative to the FROM: the answer is kept across versions (a stage fact).
+    body = list(enumerate(stage.instructions))[1:]
     if any(detects_own_arch(ins) for _, ins in body):
         return _NOT_A_BUILDER
-    for ref in model.stage_references:
-        if ref.kind != "copy-from" or ref.stage != index:
-            continue
-        ins = tree.instructions[ref.instruction_index]
-        if isinstance(ins, CopyInstruction) and any(p.rstrip("/.") == "" for p in ins.paths[:-1]):
-            return _NOT_A_BUILDER
     native = native_compile_steps(body)
     compiles = [i for i, ins in body if compile_step(ins) is not None]
     helpers = [i for i, ins in body if uses_target_implicitly(ins)]

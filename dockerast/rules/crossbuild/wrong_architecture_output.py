@@ -5,6 +5,7 @@ from dockerast.rules.base import CheckContext, Rule, Severity
 from dockerast.rules.crossbuild._common import (
     StageKind,
     compile_step,
+    cross_compiles,
     facts,
     line_of,
     more_cross_signs,
@@ -102,7 +103,7 @@ class WrongArchitectureOutput(Rule):
             if kinds.kind(index) is not StageKind.BUILD:
                 continue
             chain = _chain(model, index)
-            if any(_cross_compiles(ctx, s) or _more_cross_signs(ctx, s) for s in chain):
+            if any(cross_compiles(ctx, s) or _more_cross_signs(ctx, s) for s in chain):
                 continue
             compiling = next((s for s in chain if _compile_step(ctx, s) is not None), None)
             if compiling is None:
@@ -163,12 +164,6 @@ class _TargetReach:
         elif (stage.expanded_base_name or "").lower() != "scratch":
             return False
         return not any(isinstance(ins, RunInstruction) for ins in stage.instructions[1:])
-
-
-def _cross_compiles(ctx: CheckContext, stage: int) -> bool:
-    from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
-
-    return ctx.stage_fact("cross-compiles", stage, lambda: cross_compile_step(ctx.tree, ctx.model, stage) is not None)
 
 
 def _more_cross_signs(ctx: CheckContext, stage: int) -> bool:
