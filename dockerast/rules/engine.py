@@ -187,7 +187,7 @@ class CheckRun:
     config: CheckConfig
     findings: tuple[Finding, ...]
     _ctx: CheckContext
-    _by_stage: Mapping[str, tuple[tuple[Finding, ...], ...]]
+    _by_stage: Mapping[str, Mapping[int, tuple[Finding, ...]]]
 
     @property
     def model(self) -> SemanticModel:
@@ -226,7 +226,7 @@ def _check(
     used: set[int] = set()
     ran: set[str] = set()
     findings = []
-    by_stage: dict[str, tuple[tuple[Finding, ...], ...]] = {}
+    by_stage: dict[str, Mapping[int, tuple[Finding, ...]]] = {}
     for rule in rules if rules is not None else ALL_RULES:
         if not effective.enabled(rule) or rule.name == "UnusedSuppression":
             continue
@@ -324,29 +324,35 @@ def _clean_stages(previous: CheckRun, ctx: CheckContext) -> dict[int, tuple[int,
 
 def _stage_scoped(
     rule: type[Rule], ctx: CheckContext, previous: CheckRun | None, clean: Mapping[int, tuple[int, int]]
-) -> tuple[list[Finding], tuple[tuple[Finding, ...], ...]]:
-    """The findings of a stage-scoped rule: found again on the stages not clean,
-    taken from ``previous`` (moved into place) on the others."""
+) -> tuple[list[Finding], Mapping[int, tuple[Finding, ...]]]:
+    """The findings of a stage-scoped rule, and them by stage: found again on the
+    stages not clean, taken from ``previous`` (moved into place) on the others."""
     model = ctx.model
     cached = previous._by_stage.get(rule.code) if previous is not None else None
-    reusable = dict(clean) if cached is not None else {}
-    if reusable and rule.cites_lines:
-        reusable = {s: m for s, m in reusable.items() if not _moved_lines(previous, ctx, s, m)}
-    ctx._rule, ctx._units = rule, frozenset(range(len(model.stages))) - reusable.keys()
-    per_stage: list[list[Finding]] = [[] for _ in model.stages]
+    if cached is None:
+        clean = {}
+    elif rule.cites_lines:
+        # Only a stage with findings can have a message that names a line.
+        moved_lines = {s for s in cached if s in clean and _moved_lines(previous, ctx, s, clean[s])}
+        clean = {s: move for s, move in clean.items() if s not in moved_lines}
+    ctx._rule = rule
+    ctx._units = frozenset(s for s in range(len(model.stages)) if s not in clean) if clean else None
+    by_stage: dict[int, list[Finding]] = {}
     found: list[Finding] = []
     for finding in rule().check(ctx):
         index = finding.instruction_index
         stage = model.stage_of(index) if index is not None else None
         if stage is not None:
-            per_stage[stage.index].append(finding)
+            by_stage.setdefault(stage.index, []).append(finding)
         found.append(finding)
-    assert cached is not None or not reusable
-    for position, (shift, index_shift) in reusable.items():
-        moved = [_moved(f, shift, index_shift, rule, ctx, position) for f in cached[position]]
-        per_stage[position] = moved
-        found.extend(moved)
-    return found, tuple(tuple(f) for f in per_stage)
+    if cached:
+        for position, findings in cached.items():
+            move = clean.get(position)
+            if move is not None:
+                moved = [_moved(f, move[0], move[1], rule, ctx, position) for f in findings]
+                by_stage[position] = moved
+                found.extend(moved)
+    return found, {position: tuple(findings) for position, findings in by_stage.items()}
 
 
 def _moved_lines(previous: CheckRun, ctx: CheckContext, position: int, move: tuple[int, int]) -> bool:

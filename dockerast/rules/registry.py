@@ -10,10 +10,9 @@ from dockerast.rules.unused_suppression import UnusedSuppression
 ALL_RULES: tuple[type[Rule], ...] = (*BUILDKIT_RULES, *CROSSBUILD_RULES, UnusedSuppression)
 
 
+_BY_KEY = {key.lower(): rule for rule in ALL_RULES for key in (rule.code, rule.name)}
+
+
 def rule_by_key(key: str) -> type[Rule] | None:
     """A rule by its code (``BK001``) or name (``StageNameCasing``), any case."""
-    key = key.lower()
-    for rule in ALL_RULES:
-        if rule.code.lower() == key or rule.name.lower() == key:
-            return rule
-    return None
+    return _BY_KEY.get(key.lower())
