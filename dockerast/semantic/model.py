@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from operator import is_
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -430,7 +431,6 @@ class _StageMemo:
     """What reading one stage gave, kept so that the next version of the document
     reuses it when the stage's text and everything it reads are unchanged."""
 
-    texts: tuple[str, ...]
     stage: Stage
     scopes: tuple[Scope, ...]
     declared: Mapping[int, tuple[Declared, ...]]
@@ -546,10 +546,11 @@ class _Analysis:
         reusable = self.reusable_memos(names)
         for position, from_index in enumerate(froms):
             end = froms[position + 1] if position + 1 < len(froms) else len(instructions)
-            texts = tuple(ins.text for ins in instructions[from_index:end])
+            own = instructions[from_index:end]
             memo = reusable[position] if reusable is not None else None
             if memo is not None and (
-                memo.texts != texts
+                # (the same nodes, as an incremental parse keeps them, compare at C speed)
+                memo.stage.instructions != own
                 or (memo.stage.base_stage is not None and memos[memo.stage.base_stage] is not reusable[memo.stage.base_stage])
             ):
                 memo = None
@@ -586,7 +587,6 @@ class _Analysis:
             dependencies.append(frozenset(deps))
             memos.append(
                 _StageMemo(
-                    texts=texts,
                     stage=stage,
                     scopes=tuple(self.scopes[from_index:end]),
                     declared={i - from_index: self.declared[i] for i in range(from_index, end) if i in self.declared},
@@ -640,7 +640,7 @@ class _Analysis:
         shift = from_index - memo.stage.from_index
         instructions = self.tree.instructions[from_index:end]
         stage = memo.stage
-        if shift or any(a is not b for a, b in zip(instructions, stage.instructions)):
+        if shift or not all(map(is_, instructions, stage.instructions)):
             stage = replace(
                 stage, from_index=from_index, instruction_indices=tuple(range(from_index, end)), instructions=instructions
             )
