@@ -392,27 +392,33 @@ class PlatformProbe:
     """
 
     def __init__(self, model: SemanticModel, target_platform: str, build_platform: str) -> None:
-        analysis = _Analysis(model.tree, dict(model.build_args), target_platform, build_platform, None)
-        stages = model.stages
-        first_from = stages[0].from_index if stages else len(model.tree.instructions)
-        analysis.global_scope, _ = analysis.meta_args(
-            Scope.of(analysis.platform_args(stages[-1].name if stages else None)), first_from
-        )
-        analysis.global_values = analysis.global_scope.values
-        self._analysis = analysis
-        self._stages = stages
-        self._named: dict[str, list[int]] = {}
-        for stage in stages:
-            if stage.name is not None:
-                self._named.setdefault(stage.name, []).append(stage.index)
-        self.target_platform = analysis.target_platform
-        self.build_platform = analysis.build_platform
+        self._model = model
+        self._analysis = _Analysis(model.tree, dict(model.build_args), target_platform, build_platform, None)
+        self._named: dict[str, list[int]] | None = None
+        self.target_platform = self._analysis.target_platform
+        self.build_platform = self._analysis.build_platform
+
+    def _read(self) -> dict[str, list[int]]:
+        """The global scope of this build, and the stages by name (on first use:
+        a probe asked about no stage costs nothing)."""
+        if self._named is None:
+            analysis, stages = self._analysis, self._model.stages
+            first_from = stages[0].from_index if stages else len(self._model.tree.instructions)
+            platform_args = analysis.platform_args(stages[-1].name if stages else None)
+            analysis.global_scope, _ = analysis.meta_args(Scope.of(platform_args), first_from)
+            analysis.global_values = analysis.global_scope.values
+            self._named = {}
+            for stage in stages:
+                if stage.name is not None:
+                    self._named.setdefault(stage.name, []).append(stage.index)
+        return self._named
 
     def base_stage(self, position: int) -> int | None:
         """The earlier stage that stage ``position`` is built FROM, if any."""
-        stage = self._stages[position]
+        named = self._read()
+        stage = self._model.stages[position]
         base = self._analysis.expand_global(stage.from_index, stage.instructions[0].image, None)
-        positions = self._named.get(base) if base else None
+        positions = named.get(base) if base else None
         if not positions:
             return None
         before = bisect_left(positions, position)
@@ -420,7 +426,8 @@ class PlatformProbe:
 
     def own_platform(self, position: int) -> Platform:
         """Where stage ``position`` runs if it is not built FROM another stage."""
-        stage = self._stages[position]
+        self._read()
+        stage = self._model.stages[position]
         ins = stage.instructions[0]
         assert isinstance(ins, FromInstruction)
         return self._analysis.platform_of(stage.from_index, ins)[1] or self._analysis.target_platform

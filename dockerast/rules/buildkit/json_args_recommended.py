@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dockerast.cst.nodes import CmdInstruction, EntrypointInstruction, ShellInstruction, Span
 from dockerast.rules.base import CheckContext, Fix, FixSafety, Rule, rule_url
+from dockerast.semantic.model import SemanticModel, Stage
 
 
 class JSONArgsRecommended(Rule):
@@ -39,22 +40,19 @@ class JSONArgsRecommended(Rule):
     summary = "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals"
     url = rule_url("JSONArgsRecommended")
     buildkit = True
+    scope = "stage"
     fix_safety = FixSafety.UNSAFE
     bad_example = "FROM alpine\nCMD echo hello\n"
     good_example = 'FROM alpine\nCMD ["echo", "hello"]\n'
     fixed_example = 'FROM alpine\nCMD ["echo", "hello"]\n'
 
     def check(self, ctx: CheckContext):
-        # Whether a SHELL is in force at the end of each stage, for the
-        # stages built FROM it (convert.go: the image config is inherited).
-        shell_at_end: list[bool] = []
-        for stage in ctx.model.stages:
-            shell_set = shell_at_end[stage.base_stage] if stage.base_stage is not None else False
+        model = ctx.model
+        for stage in ctx.stages():
+            shell_set = stage.base_stage is not None and _sets_shell(model, model.stages[stage.base_stage])
             for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
-                if isinstance(ins, ShellInstruction):
-                    # Only the JSON form is valid; an empty list sets nothing.
-                    if ins.exec_form:
-                        shell_set = True
+                if _is_shell(ins):
+                    shell_set = True
                 elif isinstance(ins, (CmdInstruction, EntrypointInstruction)) and not ins.is_exec_form:
                     if shell_set:
                         continue
@@ -66,7 +64,22 @@ class JSONArgsRecommended(Rule):
                         "to prevent unintended behavior related to OS signals",
                         fix=lambda index=index: _exec_form_fix(ctx, index),
                     )
-            shell_at_end.append(shell_set)
+
+
+def _is_shell(ins) -> bool:
+    # Only the JSON form is valid; an empty list sets nothing.
+    return isinstance(ins, ShellInstruction) and bool(ins.exec_form)
+
+
+def _sets_shell(model: SemanticModel, stage: Stage) -> bool:
+    """Whether a SHELL is in force at the end of ``stage``, for the stages built
+    FROM it (convert.go: the image config is inherited)."""
+    while True:
+        if any(_is_shell(ins) for ins in stage.instructions[1:]):
+            return True
+        if stage.base_stage is None:
+            return False
+        stage = model.stages[stage.base_stage]
 
 
 def _exec_form_fix(ctx: CheckContext, index: int) -> Fix | None:
