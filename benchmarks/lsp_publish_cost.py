@@ -1,11 +1,11 @@
 """What one publishDiagnostics costs ``dockerast-lsp``, in process, without the server loop or the debounce.
 
 For each generated document: a first version (as on didOpen) and a one-character
-edit of a comment line in its second half (as on didChange, the new version
-re-parsed with the previous tree, as the server does; that previous version is
-parsed and checked beforehand, untimed), each split into
-``run_checks`` (the rules) and ``document_diagnostics`` (turning findings into
-LSP diagnostics, which reads each finding's fix for the diagnostic's data).
+edit of a comment line in its second half (as on didChange: the new version
+re-read from the previous version's tree, model and check run, as the server
+does; that previous version is parsed and checked beforehand, untimed), each
+split into parsing plus ``run_checks`` (the model and the rules) and
+``document_diagnostics`` (turning findings into LSP diagnostics).
 Repeats a measurement until 3 samples or --budget-s seconds (at least one).
 
     python benchmarks/lsp_publish_cost.py DOCS_DIR [--budget-s 10]
@@ -33,11 +33,19 @@ def edited(text: str) -> str:
     return "\n".join(lines)
 
 
+KEY = ("check", 0)
+
+
+def checked(snap: Snapshot):
+    """The check run of a version, from the newest earlier one's, as the server computes it."""
+    return snap.memo(KEY, lambda: run_checks(snap.tree, CheckConfig(), snap.model, snap.earlier(KEY)))
+
+
 def sample(text: str, previous: Snapshot | None, version: int) -> tuple[float, float, int, Snapshot]:
     clock = time.perf_counter
     t0 = clock()
     snap = Snapshot("file:///bench/Dockerfile", text, version, previous=previous)
-    findings = run_checks(snap.tree, CheckConfig())
+    findings = list(checked(snap).findings)
     t1 = clock()
     diagnostics = document_diagnostics(snap, findings)
     t2 = clock()
@@ -64,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     if base is None:  # the version before the edit, parsed and checked (untimed)
                         base = Snapshot("file:///bench/Dockerfile", text, 1)
-                        run_checks(base.tree, CheckConfig())
+                        checked(base)
                     c, d, count, _ = sample(edited(text), base, 2)
                 checks.append(c)
                 diags.append(d)
