@@ -86,7 +86,7 @@ def _shell_word(draw, escape: str) -> str:
                 _variable(),
                 st.text(_TEXT.replace('"', ""), max_size=6).map(lambda s: f'"{s}"'),
                 st.text(_TEXT.replace("'", ""), max_size=6).map(lambda s: f"'{s}'"),
-                st.sampled_from([f'"a{escape}"b"', f"{escape}$A", f"{escape} ", f"{escape}{escape}", f'"${{A}} b"']),
+                st.sampled_from([f'"a{escape}"b"', f"{escape}$A", f"{escape} ", f"{escape}{escape}", '"${A} b"']),
             ),
             min_size=1,
             max_size=3,
@@ -449,6 +449,20 @@ _FRAGMENTS = [
 ]  # fmt: skip
 
 
+_KEYWORDS = [f for f in _FRAGMENTS if f.isalpha() and f.upper() not in ("NONE", "AS", "EOF", "NULL")]
+_LINE_ENDS = ["\n", "\n", "\n", "\r\n", "\\\n", "`\n", "\\ \n"]
+
+
+@st.composite
+def _dockerish_line(draw) -> str:
+    """A keyword (usually), fragments, and a line end (possibly a continuation)."""
+    head = draw(st.sampled_from(_KEYWORDS)) + " " if draw(st.integers(0, 4)) else ""
+    body = "".join(draw(st.lists(st.sampled_from(_FRAGMENTS), max_size=8)))
+    return head + body + draw(st.sampled_from(_LINE_ENDS))
+
+
 def dockerish_text(max_fragments: int = 30) -> st.SearchStrategy[str]:
-    """Arbitrary NUL-free text glued from Dockerfile fragments."""
-    return st.lists(st.sampled_from(_FRAGMENTS), max_size=max_fragments).map("".join)
+    """Arbitrary NUL-free text glued from Dockerfile fragments: loose, or line by line."""
+    loose = st.lists(st.sampled_from(_FRAGMENTS), max_size=max_fragments).map("".join)
+    lines = st.lists(_dockerish_line(), min_size=1, max_size=max(1, max_fragments // 6)).map("".join)
+    return st.one_of(loose, lines)

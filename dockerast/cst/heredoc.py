@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from dockerast.cst.text import GO_SPACE, trim_newline
 from dockerast.semantic.shell import ExpansionError, ShellLex
 
-_HEREDOC_WORD = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
+_HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
 _LINE_WORDS = ShellLex("\\", raw_quotes=True, raw_escapes=True, skip_unset_env=True)
 _NAME_WORDS = ShellLex("\\", skip_unset_env=True)
 _NAME_WORDS_RAW = ShellLex("\\", raw_quotes=True, skip_unset_env=True)
 _NO_ENV: dict[str, str] = {}
+# BuildKit reads the descriptor with strconv.ParseUint(digits, 10, 0), which
+# saturates at the largest uint64 instead of failing on a longer run of digits.
+MAX_FILE_DESCRIPTOR = 2**64 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +56,18 @@ def parse_heredoc_word(word: str) -> HeredocWord | None:
     return HeredocWord(
         word=word,
         name=name,
-        file_descriptor=int(match.group(1) or 0),
+        file_descriptor=file_descriptor(match.group(1)),
         chomp=match.group(2) == "-",
         expand=quotes == raw_quotes,
     )
+
+
+def file_descriptor(digits: str) -> int:
+    """The number a heredoc's ``[fd]`` digits stand for, as BuildKit reads them."""
+    digits = digits.lstrip("0")
+    if len(digits) > len(str(MAX_FILE_DESCRIPTOR)):  # int() refuses thousands of digits
+        return MAX_FILE_DESCRIPTOR
+    return min(int(digits or 0), MAX_FILE_DESCRIPTOR)
 
 
 def heredocs_in_line(logical: str) -> list[HeredocWord]:
