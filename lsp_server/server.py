@@ -22,6 +22,7 @@ from dockerast.rules import CheckConfig, Finding
 
 from lsp_server import actions as code_actions
 from lsp_server import completion, formatting, navigation, tokens
+from lsp_server.collector import IdleCollector
 from lsp_server.diagnostics import SOURCE, document_diagnostics, run_checks
 from lsp_server.documents import DocumentStore, Snapshot
 from lsp_server.settings import Settings
@@ -43,8 +44,17 @@ class DockerastProtocol(LanguageServerProtocol):
     """Keeps document text in :class:`DocumentStore` instead of pygls' workspace.
 
     The store converts incremental changes with the agreed position encoding
-    and ends lines at ``\\n`` only, as the library and BuildKit do.
+    and ends lines at ``\\n`` only, as the library and BuildKit do.  Every
+    message puts off the idle garbage collection (:mod:`lsp_server.collector`).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collector = IdleCollector()
+
+    def handle_message(self, message: Any) -> None:
+        self.collector.busy()
+        super().handle_message(message)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):

@@ -99,6 +99,39 @@ class Finding:
                           self.fix, self.instruction_index))
 
 
+class StageFacts:
+    """Facts about single stages that depend only on the stage, the stages it
+    reads and the instructions before the first FROM, never on where it stands
+    (no offsets, no instruction indices but relative to its FROM): each
+    computed once per check, and taken from an earlier version of the document
+    for a stage an edit left unchanged."""
+
+    __slots__ = ("_facts", "_earlier", "_unchanged")
+
+    def __init__(self) -> None:
+        self._facts: dict[tuple[str, int], object] = {}
+        self._earlier: Mapping[tuple[str, int], object] = {}
+        self._unchanged: Container[int] = ()
+
+    def carry_over(self, earlier: StageFacts, unchanged: Container[int]) -> None:
+        """Take the facts of ``earlier`` about the stages ``unchanged`` since."""
+        self._earlier, self._unchanged = earlier._facts, unchanged
+
+    def get(self, key: str, stage: int, compute: Callable[[], object]) -> object:
+        """The fact ``key`` about stage ``stage``: ``compute()`` unless known."""
+        fact_key = (key, stage)
+        try:
+            return self._facts[fact_key]
+        except KeyError:
+            pass
+        if stage in self._unchanged and fact_key in self._earlier:
+            value = self._earlier[fact_key]
+        else:
+            value = compute()
+        self._facts[fact_key] = value
+        return value
+
+
 class CheckContext:
     """What a rule sees: the tree, its semantic model and helpers to report findings."""
 
@@ -111,11 +144,7 @@ class CheckContext:
         self._rule: type[Rule] | None = None
         # The stages a stage-scoped rule looks at (None: all of them); see Rule.scope.
         self._units: frozenset[int] | None = None
-        # Per-stage facts (see stage_fact): this run's, and an earlier version's
-        # with the stages left unchanged since.
-        self._facts: dict[tuple[str, int], object] = {}
-        self._earlier_facts: Mapping[tuple[str, int], object] = {}
-        self._unchanged: Container[int] = ()
+        self.stage_facts = StageFacts()
 
     def restricted(self, rule: type[Rule], units: frozenset[int] | None) -> CheckContext:
         """This context for one rule, looking at the stages ``units`` only (None: all),
@@ -172,22 +201,8 @@ class CheckContext:
         return Finding(rule.code, rule.name, message, start, end, rule.severity, rule.url, fix, index)
 
     def stage_fact(self, key: str, stage: int, compute: Callable[[], object]) -> object:
-        """``compute()``, a fact about stage ``stage`` that depends only on it, the
-        stages it reads and the instructions before the first FROM, never on
-        where it stands (no offsets, no instruction indices but relative to its
-        FROM): computed once per check, and taken from an earlier version of the
-        document for a stage an edit left unchanged."""
-        fact_key = (key, stage)
-        try:
-            return self._facts[fact_key]
-        except KeyError:
-            pass
-        if stage in self._unchanged and fact_key in self._earlier_facts:
-            value = self._earlier_facts[fact_key]
-        else:
-            value = compute()
-        self._facts[fact_key] = value
-        return value
+        """See :class:`StageFacts`."""
+        return self.stage_facts.get(key, stage, compute)
 
     def instructions(self) -> Iterator[tuple[int, Instruction]]:
         """Every instruction with its index; for a stage-scoped rule in an incremental

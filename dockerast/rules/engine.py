@@ -220,7 +220,7 @@ def _check(
     clean = _clean_stages(previous, ctx) if reuse and previous is not None else {}
     if clean:
         assert previous is not None
-        ctx._earlier_facts, ctx._unchanged = previous._ctx._facts, clean
+        ctx.stage_facts.carry_over(previous._ctx.stage_facts, clean)
     per_instruction = _instruction_skips(tree)
     pragmas = _pragmas(tree, ctx.offsets)
     used: set[int] = set()
@@ -374,13 +374,17 @@ def _moved(finding: Finding, shift: int, index_shift: int, rule: type[Rule], ctx
     )
     if finding.fix_or_factory is None:
         return moved
-    object.__setattr__(moved, "fix_or_factory", lambda: _fix_again(moved, rule, ctx, stage))
+    # (the factory names the finding by value: a reference to it would be a cycle,
+    # which keeps this version alive until a full garbage collection)
+    where = (start, end, finding.message)
+    object.__setattr__(moved, "fix_or_factory", lambda: _fix_again(where, rule, ctx, stage))
     return moved
 
 
-def _fix_again(finding: Finding, rule: type[Rule], ctx: CheckContext, stage: int) -> Fix | None:
+def _fix_again(where: tuple[int, int, str], rule: type[Rule], ctx: CheckContext, stage: int) -> Fix | None:
+    """The fix of the finding at ``where`` (start, end, message), found again on this version."""
     for candidate in rule().check(ctx.restricted(rule, frozenset({stage}))):
-        if (candidate.start, candidate.end, candidate.message) == (finding.start, finding.end, finding.message):
+        if (candidate.start, candidate.end, candidate.message) == where:
             return candidate.fix
     return None
 

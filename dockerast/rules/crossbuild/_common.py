@@ -21,7 +21,7 @@ import enum
 import re
 
 from dockerast.cst.nodes import EnvInstruction, Instruction, RunInstruction
-from dockerast.rules.base import CheckContext
+from dockerast.rules.base import CheckContext, StageFacts
 from dockerast.semantic.model import PlatformProbe, SemanticModel, Stage, analyze
 from dockerast.semantic.platform import PLATFORM_ARG_NAMES, Platform, parse_platform
 
@@ -53,10 +53,13 @@ class Probe:
     """One probe build: where its stages run (read a stage at a time) and, read
     only by a rule that needs more, its whole semantic model."""
 
-    __slots__ = ("_ctx", "_key", "_options", "_stages", "_model")
+    __slots__ = ("_model_of_file", "_facts", "_key", "_options", "_stages", "_model")
 
-    def __init__(self, ctx: CheckContext, number: int, target: str, build: str) -> None:
-        self._ctx = ctx
+    def __init__(self, model: SemanticModel, facts: StageFacts, number: int, target: str, build: str) -> None:
+        # (the model and the facts, not the check's context: the context holds
+        # this object, and a cycle would outlive the check)
+        self._model_of_file = model
+        self._facts = facts
         self._key = f"probe-{number}-platform"
         self._options = {"target_platform": target, "build_platform": build}
         self._stages: PlatformProbe | None = None
@@ -65,12 +68,12 @@ class Probe:
     @property
     def stages(self) -> PlatformProbe:
         if self._stages is None:
-            self._stages = PlatformProbe(self._ctx.model, **self._options)
+            self._stages = PlatformProbe(self._model_of_file, **self._options)
         return self._stages
 
     def platform(self, stage: int) -> Platform:
         """Where stage ``stage`` runs in this build."""
-        return self._ctx.stage_fact(self._key, stage, lambda: self._read_platform(stage))
+        return self._facts.get(self._key, stage, lambda: self._read_platform(stage))
 
     def _read_platform(self, stage: int) -> Platform:
         base = self.stages.base_stage(stage)
@@ -80,7 +83,7 @@ class Probe:
     @property
     def model(self) -> SemanticModel:
         if self._model is None:
-            self._model = analyze(self._ctx.tree, **self._options)
+            self._model = analyze(self._model_of_file.tree, **self._options)
         return self._model
 
 
@@ -89,13 +92,15 @@ class CrossBuildFacts:
     for the stages asked about, and kept across versions for the stages an
     edit left unchanged."""
 
-    def __init__(self, ctx: CheckContext) -> None:
-        self._ctx = ctx
-        self.probes = tuple(Probe(ctx, number, target, build) for number, (target, build) in enumerate(PROBES))
+    def __init__(self, model: SemanticModel, facts: StageFacts) -> None:
+        self._facts = facts
+        self.probes = tuple(
+            Probe(model, facts, number, target, build) for number, (target, build) in enumerate(PROBES)
+        )
         self._probe_platforms = tuple((parse_platform(target), parse_platform(build)) for target, build in PROBES)
 
     def kind(self, stage_index: int) -> StageKind:
-        return self._ctx.stage_fact("platform-kind", stage_index, lambda: self._read_kind(stage_index))
+        return self._facts.get("platform-kind", stage_index, lambda: self._read_kind(stage_index))
 
     def _read_kind(self, stage_index: int) -> StageKind:
         seen = [(probe.platform(stage_index), platforms) for probe, platforms in zip(self.probes, self._probe_platforms)]
@@ -119,7 +124,7 @@ def facts(ctx: CheckContext) -> CrossBuildFacts:
     """Where the stages of ``ctx.tree`` run under the probes, one object per check run."""
     cached = ctx.__dict__.get(_CACHE_KEY)
     if cached is None:
-        cached = ctx.__dict__[_CACHE_KEY] = CrossBuildFacts(ctx)
+        cached = ctx.__dict__[_CACHE_KEY] = CrossBuildFacts(ctx.model, ctx.stage_facts)
     return cached
 
 
