@@ -28,10 +28,10 @@ TARGET_ARGS = frozenset({"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARI
 
 def referenced_names(ins: Instruction) -> frozenset[str]:
     """Names of the variables ``ins`` references in its line and heredoc bodies."""
-    names = {ref.name for ref in find_variable_references(ins.logical, ins.escape)}
     if isinstance(ins, OnbuildInstruction):
         # ONBUILD triggers run in a later build, with that build's variables.
         return frozenset()
+    names = {ref.name for ref in find_variable_references(ins.logical, ins.escape)}
     for heredoc in getattr(ins, "heredocs", ()):
         # A quoted delimiter stops BuildKit from expanding a body, but a RUN
         # body is a script and its shell still reads the variables.

@@ -228,16 +228,38 @@ class ShellLex:
 # Characters that make expansion do more than copy (and split) the word.
 _SPECIAL = re.compile("[$'\"<\ufeff]")
 _FIELD_SEPARATORS = re.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+# A name that starts with an ASCII letter or underscore, as far as it is ASCII.
+_ASCII_NAME = re.compile("[A-Za-z_][A-Za-z0-9_]*")
+_ONE_OF: dict[str, re.Pattern[str]] = {}
+
+
+def _one_of(chars: str) -> re.Pattern[str]:
+    """A pattern matching any one of ``chars``; the readers below jump from one
+    character they treat specially to the next with it."""
+    pattern = _ONE_OF.get(chars)
+    if pattern is None:
+        pattern = _ONE_OF[chars] = re.compile("[" + "".join(re.escape(ch) for ch in chars) + "]")
+    return pattern
 
 
 def _plain_fields(word: str) -> list[str]:
     return [field for field in _FIELD_SEPARATORS.split(word) if field]
 
 
+# One default lexer per escape character, for the helper below: it is called
+# for every instruction of a file, and a lexer is immutable.
+_SCANNERS: dict[str, ShellLex] = {}
+
+
 def find_variable_references(word: str, escape: str = "\\") -> tuple[VariableReference, ...]:
     """List the variable references in ``word``; see
     :meth:`ShellLex.find_variable_references`."""
-    return ShellLex(escape).find_variable_references(word)
+    if "$" not in word:
+        return ()
+    lex = _SCANNERS.get(escape)
+    if lex is None:
+        lex = _SCANNERS[escape] = ShellLex(escape)
+    return lex.find_variable_references(word)
 
 
 class _Failure(Exception):
@@ -272,8 +294,22 @@ class _Fields:
             self.buffer.append(ch)
 
     def add_text(self, text: str) -> None:
-        for ch in text:
-            self.add_char(ch)
+        """``add_char`` for each character of ``text``, a run at a time."""
+        if not text:
+            return
+        buffer = self.buffer
+        if _FIELD_SEPARATORS.search(text) is None:
+            buffer.append(text)
+            return
+        first, *rest = _FIELD_SEPARATORS.split(text)
+        if first:
+            buffer.append(first)
+        for piece in rest:
+            if buffer:
+                self.words.append("".join(buffer))
+                buffer.clear()
+            if piece:
+                buffer.append(piece)
 
     def add_raw(self, text: str) -> None:
         if text:
@@ -337,29 +373,46 @@ class _Expansion:
         out: list[str] = []
         fields = _Fields(self.field_buffer)
         process_quotes = not self.lex.skip_process_quotes
-        while (ch := self.peek()) != _EOF:
+        text = self.text
+        size = len(text)
+        escape = self.escape
+        # Characters that are none of the cases below are copied as they are
+        # (a scan, which keeps no text, only skips them).
+        interesting = _one_of("$<" + escape + (stop or "") + ("'\"" if process_quotes else ""))
+        keep = not self.scan_only
+        while self.pos < size:
+            found = interesting.search(text, self.pos)
+            start = self.pos
+            self.pos = size if found is None else found.start()
+            if keep and self.pos > start:
+                run = text[start : self.pos]
+                out.append(run)
+                fields.add_text(run)
+            if found is None:
+                break
+            ch = text[self.pos]
             if ch == stop:
-                self.next()
+                self.pos += 1
                 return "".join(out), fields.finish()
             if ch == "$":
-                text = self.read_dollar()
-                out.append(text)
-                fields.add_text(text)
+                run = self.read_dollar()
+                out.append(run)
+                fields.add_text(run)
             elif ch == "<":
-                text = self.read_heredoc_marker()
-                out.append(text)
-                fields.add_raw(text)
+                run = self.read_heredoc_marker()
+                out.append(run)
+                fields.add_raw(run)
             elif process_quotes and ch == "'":
-                text = self.read_single_quoted()
-                out.append(text)
-                fields.add_raw(text)
+                run = self.read_single_quoted()
+                out.append(run)
+                fields.add_raw(run)
             elif process_quotes and ch == '"':
-                text = self.read_double_quoted(raw_escapes)
-                out.append(text)
-                fields.add_raw(text)
+                run = self.read_double_quoted(raw_escapes)
+                out.append(run)
+                fields.add_raw(run)
             else:
-                self.next()
-                if ch == self.escape:
+                self.pos += 1
+                if ch == escape:
                     if raw_escapes:
                         fields.add_raw(ch)
                         out.append(ch)
@@ -375,44 +428,47 @@ class _Expansion:
         return "".join(out), fields.finish()
 
     def read_single_quoted(self) -> str:
-        raw = self.lex.raw_quotes
-        quote = self.next()
-        out = [quote] if raw else []
-        while True:
-            ch = self.next()
-            if ch == _EOF:
-                raise _Failure("unexpected end of statement while looking for matching single-quote")
-            if ch == "'":
-                if raw:
-                    out.append(ch)
-                return "".join(out)
-            out.append(ch)
+        text = self.text
+        start = self.pos + 1
+        end = text.find("'", start)
+        if end < 0:
+            self.pos = len(text)
+            raise _Failure("unexpected end of statement while looking for matching single-quote")
+        self.pos = end + 1
+        return text[start - 1 : end + 1] if self.lex.raw_quotes else text[start:end]
 
     def read_double_quoted(self, raw_escapes: bool) -> str:
         raw = self.lex.raw_quotes
+        text = self.text
+        escape = self.escape
+        interesting = _one_of('"$' + escape)
         quote = self.next()
         out = [quote] if raw else []
         while True:
-            ch = self.peek()
-            if ch == _EOF:
+            found = interesting.search(text, self.pos)
+            if found is None:
+                self.pos = len(text)
                 raise _Failure("unexpected end of statement while looking for matching double-quote")
+            if found.start() > self.pos:
+                out.append(text[self.pos : found.start()])
+                self.pos = found.start()
+            ch = text[self.pos]
             if ch == '"':
-                self.next()
+                self.pos += 1
                 if raw:
                     out.append(ch)
                 return "".join(out)
             if ch == "$":
                 out.append(self.read_dollar())
                 continue
-            ch = self.next()
-            if ch == self.escape:
-                if raw_escapes:
-                    out.append(ch)
-                following = self.peek()
-                if following == _EOF:
-                    continue
-                if following in ('"', "$", self.escape):
-                    ch = self.next()
+            self.pos += 1  # the escape
+            if raw_escapes:
+                out.append(ch)
+            following = self.peek()
+            if following == _EOF:
+                continue
+            if following in ('"', "$", escape):
+                ch = self.next()
             out.append(ch)
 
     def read_heredoc_marker(self) -> str:
@@ -428,6 +484,14 @@ class _Expansion:
     def read_name(self) -> str:
         """Read a variable name: a run of digits, one special-parameter
         character, or letters, digits and underscores."""
+        text = self.text
+        ascii_name = _ASCII_NAME.match(text, self.pos)
+        if ascii_name is not None:
+            end = ascii_name.end()
+            # Past the ASCII run, a non-ASCII letter or digit would continue it.
+            if end == len(text) or text[end] < "\x80":
+                self.pos = end
+                return ascii_name.group()
         chars: list[str] = []
         while (ch := self.peek()) != _EOF:
             if not chars and ch.isdecimal():

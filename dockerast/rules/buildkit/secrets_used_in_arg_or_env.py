@@ -18,7 +18,10 @@ _FOLD = {**{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}, "\u212a
 
 def looks_secret(name: str) -> bool:
     """BuildKit's test: a part of the name is a secret word and no part is an allowed word."""
-    parts = {"".join(_FOLD.get(c, c) for c in part) for part in name.split("_")}
+    if name.isascii():  # folding is lower-casing there
+        parts = set(name.lower().split("_"))
+    else:
+        parts = {"".join(_FOLD.get(c, c) for c in part) for part in name.split("_")}
     return bool(parts & SECRET_WORDS) and not parts & ALLOWED_WORDS
 
 
@@ -66,12 +69,12 @@ class SecretsUsedInArgOrEnv(Rule):
     def check(self, ctx: CheckContext):
         model = ctx.model
         for index, ins in ctx.instructions():
-            if model.stage_of(index) is None:
+            if not isinstance(ins, (ArgInstruction, EnvInstruction)) or model.stage_of(index) is None:
                 continue
             if isinstance(ins, ArgInstruction):
                 kind = "ARG"
                 names = [(pair, pair.key) for pair in ins.pairs]
-            elif isinstance(ins, EnvInstruction):
+            else:
                 kind = "ENV"
                 try:
                     names = [(pair, model.expand(index, pair.key)) for pair in ins.pairs]
@@ -79,8 +82,6 @@ class SecretsUsedInArgOrEnv(Rule):
                         model.expand(index, pair.value or "")
                 except ExpansionError:
                     continue  # BuildKit fails the build before it checks this ENV
-            else:
-                continue
             for pair, name in names:
                 if looks_secret(name):
                     yield ctx.finding(

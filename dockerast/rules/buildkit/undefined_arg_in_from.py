@@ -48,15 +48,17 @@ class UndefinedArgInFrom(Rule):
 
     def check(self, ctx: CheckContext):
         lex = ShellLex(ctx.tree.escape)
+        # FROM lines repeat their words (``alpine:${ALPINE_VERSION}``) and
+        # mostly share one scope: what a word looks up is read once per scope.
+        lookups: dict[str, Lookups] = {}
+        lookups_of: Mapping[str, str] | None = None
         for stage in ctx.stages():
             index = stage.from_index
             ins = ctx.tree.instructions[index]
             assert isinstance(ins, FromInstruction)
             scope = ctx.model.scope_at(index)
-            values = scope.values
-            # The names BuildKit accepts: every meta ARG (with a value or
-            # not) and the platform ARGs (convert.go, unusedFromArgsCheckKeys).
-            declared = list(scope.args)
+            if scope.values is not lookups_of:
+                lookups, lookups_of = {}, scope.values
             words = []
             if ins.image_span is not None:
                 words.append((ins.image, ins.image_span))
@@ -64,14 +66,26 @@ class UndefinedArgInFrom(Rule):
             if flag is not None and flag.value:
                 words.append((flag.value, flag.value_span or flag.span))
             for word, span in words:
-                for name, name_span in undefined_names(lex, word, values, word_place(ins, span, word)):
+                if "$" not in word:
+                    continue  # it looks nothing up
+                found = lookups.get(word)
+                if found is None:
+                    found = lookups[word] = undefined_lookups(lex, word, scope.values)
+                for name, name_span in placed(found, word, deferred_word_place(ins, span, word)):
                     if name in scope.args:
                         continue
                     message = f"FROM argument '{name}' is not declared"
-                    match = suggest(name, declared)
+                    # The names BuildKit accepts: every meta ARG (with a value or
+                    # not) and the platform ARGs (convert.go, unusedFromArgsCheckKeys).
+                    match = suggest(name, scope.args)
                     if match:
                         message += f" (did you mean {match}?)"
                     yield ctx.finding(index, name_span, message)
+
+
+# The names a word looks up that its variables lack, and the offsets in the
+# word of the first reference to each (the empty name of ``${+x}`` has none).
+Lookups = tuple[frozenset[str], dict[str, tuple[int, int]]]
 
 
 def undefined_names(
@@ -84,19 +98,44 @@ def undefined_names(
     A word BuildKit cannot expand fails its build; the names referenced in
     it (up to the syntax error, if any) are reported all the same.
     """
+    return placed(undefined_lookups(lex, word, values), word, place)
+
+
+def undefined_lookups(lex: ShellLex, word: str, values: Mapping[str, str]) -> Lookups:
+    """What :func:`undefined_names` finds, as offsets in ``word``."""
     try:
         names: Iterable[str] = lex.process_word(word, values).unmatched
     except ExpansionError:
         names = {ref.name for ref in lex.find_variable_references(word) if ref.name not in values}
+    first: dict[str, tuple[int, int]] = {}
+    if names:
+        for ref in lex.find_variable_references(word):
+            if ref.name in names and ref.name not in first:
+                first[ref.name] = (ref.start, ref.end)
+    return frozenset(names), first
+
+
+def placed(lookups: Lookups, word: str, place: Callable[[int, int], Span]) -> list[tuple[str, Span]]:
+    """:func:`undefined_names` from :func:`undefined_lookups`."""
+    names, offsets = lookups
     if not names:
         return []
-    first: dict[str, Span] = {}
-    for ref in lex.find_variable_references(word):
-        if ref.name in names and ref.name not in first:
-            first[ref.name] = place(ref.start, ref.end)
+    first = {name: place(start, end) for name, (start, end) in offsets.items()}
     fallback = place(0, len(word))
     ordered = sorted(names, key=lambda n: (first[n].start, n) if n in first else (fallback.end, n))
     return [(name, first.get(name, fallback)) for name in ordered]
+
+
+def deferred_word_place(ins: Instruction, span: Span, word: str) -> Callable[[int, int], Span]:
+    """:func:`word_place`, worked out on first use: most words name no undefined variable."""
+    mapping: list[Callable[[int, int], Span]] = []
+
+    def place(start: int, end: int) -> Span:
+        if not mapping:
+            mapping.append(word_place(ins, span, word))
+        return mapping[0](start, end)
+
+    return place
 
 
 def word_place(ins: Instruction, span: Span, word: str) -> Callable[[int, int], Span]:
@@ -134,14 +173,21 @@ def suggest(value: str, options: Iterable[str]) -> str:
     for option in options:
         if option == value:
             return ""
-        distance = levenshtein(value, option)
+        if abs(len(option) - len(value)) >= best:
+            continue  # that many insertions or deletions at least
+        distance = levenshtein(value, option, best)
         if distance < best:
             match, best = option, distance
     return match
 
 
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance with unit costs for insertion, deletion and substitution."""
+def levenshtein(a: str, b: str, limit: int | None = None) -> int:
+    """Edit distance with unit costs for insertion, deletion and substitution.
+
+    With ``limit``, a distance of ``limit`` or more may be returned as
+    ``limit``: the count stops as soon as a whole row of the table reaches it
+    (no later row is smaller).
+    """
     if len(a) < len(b):
         a, b = b, a
     previous = list(range(len(b) + 1))
@@ -149,5 +195,7 @@ def levenshtein(a: str, b: str) -> int:
         current = [i]
         for j, cb in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if limit is not None and min(current) >= limit:
+            return limit
         previous = current
     return previous[-1]

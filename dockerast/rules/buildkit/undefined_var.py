@@ -20,7 +20,7 @@ from dockerast.cst.nodes import (
 )
 from dockerast.cst.text import GO_SPACE
 from dockerast.rules.base import CheckContext, Rule, rule_url
-from dockerast.rules.buildkit.undefined_arg_in_from import suggest, undefined_names, word_place
+from dockerast.rules.buildkit.undefined_arg_in_from import deferred_word_place, suggest, undefined_names
 from dockerast.semantic.model import SemanticModel, Stage
 from dockerast.semantic.references import flag_value_span, mount_fields
 from dockerast.semantic.scope import NON_ENV_ARGS
@@ -35,6 +35,9 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _HEREDOC_WORD = re.compile(r"[0-9]*<<-?\s*[^<]*\Z")
 
 Place = Callable[[int, int], Span]
+# Heredoc bodies are expanded with a plain backslash lexer that keeps quotes
+# (SourcesAndDest.ExpandRaw).
+_HEREDOC_LEX = ShellLex("\\", skip_process_quotes=True)
 
 
 class UndefinedVar(Rule):
@@ -107,21 +110,38 @@ class UndefinedVar(Rule):
         model = ctx.model
         lex = ShellLex(ctx.tree.escape)
         for stage in ctx.stages():
-            known_image = image_env_known(model, stage)
+            known_image: bool | None = None  # asked only about an undefined name
             image_env = {} if stage.effective_platform.os == "windows" else {"PATH": DEFAULT_PATH}
+            env: dict[str, str] = {}
+            env_of: Mapping[str, str] | None = None
             for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
+                if not _may_look_up(ins):
+                    continue
                 for word_lex, word, place, values, declared in expansions(ins, model, index, lex):
-                    env = {**image_env, **values}
+                    if "$" not in word:
+                        continue  # it looks nothing up
+                    if values is not env_of:  # the words of an instruction share their variables
+                        env, env_of = {**image_env, **values}, values
                     for name, span in undefined_names(word_lex, word, env, place):
                         if name in declared or name in NON_ENV_ARGS:
                             continue
                         match = suggest(name, env)
+                        if known_image is None:
+                            known_image = image_env_known(model, stage)
                         if not known_image and not (match and one_typo_apart(name, match)):
                             continue
                         message = f"Usage of undefined variable '${name}'"
                         if match:
                             message += f" (did you mean ${match}?)"
                         yield ctx.finding(index, span, message)
+
+
+def _may_look_up(ins: Instruction) -> bool:
+    """False when no word :func:`expansions` gives for ``ins`` can hold a ``$``:
+    none is written, and no JSON escape (``\\u0024``) of an exec form spells
+    one (a RUN gives only its ``--mount`` options, never its exec form)."""
+    text = ins.text
+    return "$" in text or ("\\" in text and not isinstance(ins, RunInstruction))
 
 
 def one_typo_apart(a: str, b: str) -> bool:
@@ -174,7 +194,7 @@ def expansions(ins: Instruction, model: SemanticModel, index: int, lex: ShellLex
     values, declared = scope.values, scope.args
 
     def item(word: str, span: Span) -> Expansion:
-        return lex, word, word_place(ins, span, word), values, declared
+        return lex, word, deferred_word_place(ins, span, word), values, declared
 
     if isinstance(ins, (EnvInstruction, LabelInstruction)):
         # Every pair sees the variables as they were before the instruction.
@@ -199,12 +219,10 @@ def expansions(ins: Instruction, model: SemanticModel, index: int, lex: ShellLex
             if position < len(words) - 1 and heredocs and _HEREDOC_WORD.match(word):
                 continue
             yield item(word, span)
-        # Heredoc bodies are expanded with a plain backslash lexer that keeps
-        # quotes (SourcesAndDest.ExpandRaw).
-        raw_lex = ShellLex("\\", skip_process_quotes=True)
         for heredoc in ins.heredocs:
             if heredoc.expand:
-                yield raw_lex, heredoc.content, _body_place(ins, heredoc.body_span, heredoc.content), values, declared
+                place = _body_place(ins, heredoc.body_span, heredoc.content)
+                yield _HEREDOC_LEX, heredoc.content, place, values, declared
     elif isinstance(ins, (WorkdirInstruction, UserInstruction, StopsignalInstruction)):
         if ins.arguments_span is not None:
             yield item(ins.arguments, ins.arguments_span)
@@ -244,7 +262,7 @@ def _arg_expansions(ins: ArgInstruction, model: SemanticModel, scope, lex: Shell
     for pair in ins.pairs:
         if pair.value is not None:
             span = pair.value_span or pair.key_span
-            yield lex, pair.value, word_place(ins, span, pair.value), dict(values), dict(declared)
+            yield lex, pair.value, deferred_word_place(ins, span, pair.value), dict(values), dict(declared)
             try:
                 value: str | None = lex.process_word(pair.value, values).result
             except ExpansionError:

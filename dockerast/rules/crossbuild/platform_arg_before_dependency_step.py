@@ -118,10 +118,13 @@ class PlatformArgBeforeDependencyStep(Rule):
         kinds = facts(ctx)
         instructions = ctx.tree.instructions
         for stage in ctx.stages():
-            if kinds.kind(stage.index) not in (StageKind.BUILD, StageKind.CONSTANT):
-                continue
             body = list(stage.instruction_indices[1:])
-            plans = {i: _plan(instructions, body, pos) for pos, i in enumerate(body)}
+            args = [pos for pos, i in enumerate(body) if _target_arg_names(instructions[i])]
+            # Where the stage runs is the dearer question: asked only of a stage with such an ARG.
+            if not args or kinds.kind(stage.index) not in (StageKind.BUILD, StageKind.CONSTANT):
+                continue
+            reads = _Reads(instructions)
+            plans = {body[pos]: _plan(instructions, body, pos, reads) for pos in args}
             fixes: dict[tuple[int, ...], _SharedFix] = {}  # the ARGs of one block share one fix
             for i, plan in plans.items():
                 if plan is None:
@@ -151,26 +154,56 @@ class _Plan:
     label: str  # what that step does
 
 
-def _plan(instructions: tuple[Instruction, ...], body: list[int], pos: int) -> _Plan | None:
-    ins = instructions[body[pos]]
+class _Reads:
+    """What each instruction of a stage reads and does, worked out once for all
+    the ARGs of the stage, which look through the same instructions."""
+
+    __slots__ = ("_instructions", "_steps", "_uses")
+
+    def __init__(self, instructions: tuple[Instruction, ...]) -> None:
+        self._instructions = instructions
+        self._uses: dict[int, tuple[frozenset[str], bool]] = {}
+        self._steps: dict[int, str | None] = {}
+
+    def uses(self, index: int, names: set[str]) -> bool:
+        """Whether instruction ``index`` reads one of ``names``, by name or implicitly."""
+        found = self._uses.get(index)
+        if found is None:
+            ins = self._instructions[index]
+            found = self._uses[index] = (referenced_names(ins), uses_target_implicitly(ins))
+        return bool(names & found[0]) or found[1]
+
+    def step(self, index: int) -> str | None:
+        try:
+            return self._steps[index]
+        except KeyError:
+            label = self._steps[index] = dependency_step(self._instructions[index])
+            return label
+
+
+def _target_arg_names(ins: Instruction) -> tuple[str, ...]:
+    """The names an ARG declares if one of them is a TARGET* platform ARG, else ()."""
     if not isinstance(ins, ArgInstruction):
-        return None
+        return ()
     names = tuple(p.key for p in ins.pairs)
-    if not TARGET_PLATFORM_ARGS & set(names):
+    return names if not TARGET_PLATFORM_ARGS.isdisjoint(names) else ()
+
+
+def _plan(instructions: tuple[Instruction, ...], body: list[int], pos: int, reads: _Reads) -> _Plan | None:
+    names = _target_arg_names(instructions[body[pos]])
+    if not names:
         return None
     wanted = set(names)
-    steps: list[tuple[int, str]] = []
+    last: tuple[int, str] | None = None
     for j in body[pos + 1 :]:
-        other = instructions[j]
-        if wanted & referenced_names(other) or uses_target_implicitly(other):
+        if reads.uses(j, wanted):
             break
-        label = dependency_step(other)
+        label = reads.step(j)
         if label is not None:
-            steps.append((j, label))
-    if not steps:
+            last = (j, label)
+    if last is None:
         return None
-    last, label = steps[-1]
-    return _Plan(names, last, label)
+    return _Plan(names, *last)
 
 
 def _block(plans: dict[int, _Plan | None], index: int) -> list[int]:
