@@ -178,3 +178,67 @@ def test_platform_probe_agrees_with_the_model():
                 base = probe.base_stage(position)
                 found.append(found[base] if base is not None else probe.own_platform(position))
             assert found == expected
+
+
+# -- the tree --------------------------------------------------------------------------
+
+TREE_PIECES = PIECES + ["\r\n", "`", "\\", "<<", "EOF\n", "# escape=`\n", "# syntax=x\n", "\ufeff", "\"", "'"]
+
+
+@st.composite
+def local_edits(draw) -> list[str]:
+    text = draw(st.sampled_from(DOCUMENTS + ["# escape=`\nFROM a\nRUN x `\n  y\n", "FROM a\nRUN <<EOF\nx\nEOF\n"]))
+    versions = [text]
+    for _ in range(draw(st.integers(1, 4))):
+        current = versions[-1]
+        start = draw(st.integers(0, len(current)))
+        end = draw(st.integers(start, min(len(current), start + draw(st.sampled_from([0, 1, 3, 30])))))
+        insert = "".join(draw(st.lists(st.sampled_from(TREE_PIECES), max_size=3)))
+        versions.append(current[:start] + insert + current[end:])
+    return versions
+
+
+def tree_state(tree) -> tuple:
+    return (tree.bom, tree.directives, tree.instructions, tree.trailing, tree.escape, tree.split_problems,
+            [ins.syntax for ins in tree.instructions], tree.errors)
+
+
+@pytest.mark.skipif(not DOCUMENTS, reason="no multi-stage documents")
+@settings(max_examples=300)
+@given(local_edits())
+def test_incremental_parse_equals_a_fresh_one(versions):
+    tree = dockerast.parse(versions[0])
+    for text in versions[1:]:
+        tree = dockerast.parse(text, previous=tree)
+        assert str(tree) == text
+        assert tree_state(tree) == tree_state(dockerast.parse(text))
+
+
+def test_a_local_edit_keeps_the_other_nodes():
+    text = "FROM a\n" + "".join(f"# c{n}\nRUN step {n}\n" for n in range(200))
+    tree = dockerast.parse(text)
+    edited = text.replace("# c100\n", "# c100x\n")
+    again = dockerast.parse(edited, previous=tree)
+    changed = [k for k, (a, b) in enumerate(zip(tree.instructions, again.instructions)) if a is not b]
+    assert changed == [101] and str(again) == edited
+
+
+def test_versions_leave_no_reference_cycles():
+    """Each old version is freed by reference counting, not by a full garbage collection."""
+    import gc
+
+    text = "\n".join(DOCUMENTS[:5])
+    tree = dockerast.parse(text)
+    model = analyze(tree)
+    run = check(tree, ALL_RULES_ON, model=model)
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(4):
+            edited = text.replace("\n", f"\n# {n}\n", 1 + n)
+            tree = dockerast.parse(edited, previous=tree)
+            model = analyze(tree, previous=model)
+            run = check(tree, ALL_RULES_ON, previous=run, model=model)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

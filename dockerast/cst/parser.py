@@ -50,10 +50,15 @@ def parse(text: str, previous: Dockerfile | None = None) -> Dockerfile:
     """Parse a Dockerfile; ``str(result) == text`` for every ``text``.
 
     With ``previous`` (an earlier version of the same document, as an editor
-    has), instructions whose own text did not change keep what the grammar
-    already read from them, so that re-parsing after an edit costs the split
-    and the changed instructions only.
+    has), only the instructions around what changed are split and read again
+    (:mod:`dockerast.cst.incremental`); the others are the previous nodes.
     """
+    if previous is not None:
+        from dockerast.cst.incremental import reparse  # noqa: PLC0415  (it calls back into parse)
+
+        tree = reparse(previous, text, parse)
+        if tree is not None:
+            return tree
     result = split(text)
     known = _syntax_by_text(previous, result.escape) if previous is not None else {}
     instructions = []
