@@ -155,12 +155,17 @@ class DocumentStore:
             log.warning("change for a document that is not open: %s", uri)
             return None
         text = old.text
+        # The old version's positions serve the first change, if they were computed.
+        positions = old.__dict__.get("positions")
         for change in changes:
             rng = getattr(change, "range", None)
             if rng is None:
                 text = change.text
+                positions = None
                 continue
-            start, end = Positions(text, self.encoding).offsets(rng)
+            if positions is None or positions.text is not text or positions.encoding != self.encoding:
+                positions = Positions(text, self.encoding)
+            start, end = positions.offsets(rng)
             text = text[:start] + change.text + text[end:]
         snap = Snapshot(uri, text, version, self.encoding, old.language_id, previous=old)
         self._docs[uri] = snap
