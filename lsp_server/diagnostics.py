@@ -70,9 +70,9 @@ def finding_data(snapshot: Snapshot, finding: Finding) -> dict[str, Any]:
     }
 
 
-def finding_diagnostic(snapshot: Snapshot, finding: Finding) -> types.Diagnostic:
+def finding_diagnostic(snapshot: Snapshot, finding: Finding, where: types.Range | None = None) -> types.Diagnostic:
     return types.Diagnostic(
-        range=snapshot.range(finding.start, finding.end),
+        range=where or snapshot.range(finding.start, finding.end),
         message=finding.message,
         severity=lsp_severity(finding.severity),
         code=finding.code,
@@ -122,5 +122,9 @@ def build_diagnostics(snapshot: Snapshot) -> list[types.Diagnostic]:
 def document_diagnostics(snapshot: Snapshot, findings: list[Finding]) -> list[types.Diagnostic]:
     out = syntax_diagnostics(snapshot)
     out.extend(build_diagnostics(snapshot))
-    out.extend(finding_diagnostic(snapshot, f) for f in findings)
+    # All positions in one sorted sweep of the text.
+    positions = snapshot.positions.position_map(offset for f in findings for offset in (f.start, f.end))
+    for finding in findings:
+        start, end = sorted((finding.start, finding.end))
+        out.append(finding_diagnostic(snapshot, finding, types.Range(positions[start], positions[end])))
     return out

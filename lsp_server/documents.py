@@ -166,7 +166,10 @@ class DocumentStore:
             if positions is None or positions.text is not text or positions.encoding != self.encoding:
                 positions = Positions(text, self.encoding)
             start, end = positions.offsets(rng)
-            text = text[:start] + change.text + text[end:]
+            positions = positions.edited(start, end, change.text)
+            text = positions.text
         snap = Snapshot(uri, text, version, self.encoding, old.language_id, previous=old)
+        if positions is not None:
+            snap.__dict__["positions"] = positions  # (a cached property, known already)
         self._docs[uri] = snap
         return snap

@@ -65,6 +65,26 @@ class Positions:
         # A column is then the offset from its line's start: no character needs counting.
         self._code_points = self.encoding == UTF32 or text.isascii()
 
+    def edited(self, start: int, end: int, new_text: str) -> Positions:
+        """The positions of this text with ``[start, end)`` replaced by ``new_text``:
+        the line starts before the change are kept, those after it moved."""
+        text = self.text[:start] + new_text + self.text[end:]
+        edited = object.__new__(Positions)
+        edited.text = text
+        edited.encoding = self.encoding
+        starts = self._starts
+        before = bisect_right(starts, start)  # line starts at or before the change stay
+        after = bisect_right(starts, end)  # line starts after the old text's change move
+        shift = len(new_text) - (end - start)
+        inserted = []
+        at = new_text.find("\n")
+        while at >= 0:
+            inserted.append(start + at + 1)
+            at = new_text.find("\n", at + 1)
+        edited._starts = starts[:before] + inserted + [s + shift for s in starts[after:]]
+        edited._code_points = self._code_points and new_text.isascii() if self.encoding != UTF32 else True
+        return edited
+
     @property
     def line_count(self) -> int:
         return len(self._starts)

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 pytest.register_assert_rewrite("lsp_client")
 from lsp_client import to_offset, to_position  # noqa: E402
-from lsp_server.positions import Positions  # noqa: E402
+from lsp_server.positions import UTF16, Positions  # noqa: E402
 
 ENCODINGS = ["utf-8", "utf-16", "utf-32"]
 TEXT = st.lists(st.sampled_from(["a", " ", "\n", "\r\n", "\r", "é", "€", "🐳", "\t", "\u2028", "\x85", "#"]), max_size=30).map("".join)
@@ -57,3 +57,16 @@ def test_position_map_agrees_with_position(text, data):
         for offset in offsets:
             if 0 <= offset <= len(text):
                 assert found[offset] == to_position(text, offset, encoding)
+
+
+@given(st.text(alphabet="ab\n\r\u00e9\U0001f433", max_size=40), st.data())
+def test_edited_positions_equal_fresh_ones(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    insert = data.draw(st.text(alphabet="xy\n\u00e9", max_size=6))
+    for encoding in (UTF16, "utf-8", "utf-32"):
+        edited = Positions(text, encoding).edited(start, end, insert)
+        fresh = Positions(text[:start] + insert + text[end:], encoding)
+        assert edited.text == fresh.text
+        for offset in range(len(fresh.text) + 1):
+            assert edited.position(offset) == fresh.position(offset)
