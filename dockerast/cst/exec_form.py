@@ -11,6 +11,8 @@ import json
 
 from dockerast.cst.grammar import GrammarError, parse_json_array
 
+_JSON_SPACE = " \t\n\r"
+
 NOT_STRING_ARRAY = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
@@ -43,7 +45,11 @@ def parse_exec_form(arguments: str) -> list[tuple[str, int, int]] | None:
         return None
     strings = []
     for token in tree.children:
-        raw = token.value
+        # The token holds the whitespace around the string, and the comma before it.
+        text = token.value
+        start = text.find('"')
+        raw = text[start:].rstrip(_JSON_SPACE)
         value = json.loads(raw) if "\\" in raw else raw[1:-1]
-        strings.append((value, token.start_pos, token.end_pos))
+        start += token.start_pos
+        strings.append((value, start, start + len(raw)))
     return strings

@@ -12,12 +12,16 @@ the pure-Python backend.  Tokens are read through ``.value`` and
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
+from lark.lexer import LexerThread
+
+from dockerast.cst.text import GO_SPACE
 
 __all__ = ["BACKEND", "GrammarError", "Tree", "parse_json_array", "parse_logical_line", "parse_logical_lines"]
 
@@ -46,6 +50,24 @@ def _grammar_text() -> str:
         return (Path(__file__).resolve().parents[2] / "grammar" / "dockerfile.lark").read_text(encoding="utf-8")
 
 
+_ARGUMENTS_LEAD = GO_SPACE.replace("\n", "")
+
+
+def _strip_arguments(token: Token) -> Token:
+    """ARGUMENTS without the whitespace the grammar matched before them."""
+    value = token.value
+    text = value.lstrip(_ARGUMENTS_LEAD)
+    cut = len(value) - len(text)
+    if isinstance(token, str):  # Lark's own Token is its text: make another
+        return type(token)(
+            token.type, text, token.start_pos + cut, token.line, token.column + cut, token.end_line, token.end_column, token.end_pos
+        )
+    token.value = text  # lark-cython's tokens are plain records
+    token.start_pos += cut
+    token.column += cut
+    return token
+
+
 @lru_cache(maxsize=2)
 def _parser(escape: str) -> Lark:
     regex_escape = "\\\\" if escape == "\\" else escape
@@ -55,6 +77,7 @@ def _parser(escape: str) -> Lark:
         lexer="contextual",
         start=["instruction", "instructions", "json_array"],
         maybe_placeholders=False,
+        lexer_callbacks={"ARGUMENTS": _strip_arguments},
         # Lark keeps the analysed grammar in a cache file (keyed by the grammar
         # text), which cuts a command's start-up from ~90 ms to ~4 ms.
         cache=True,
@@ -62,16 +85,37 @@ def _parser(escape: str) -> Lark:
     )
 
 
+@cache  # two escape characters times three start symbols
+def _start(escape: str, start: str) -> Callable[[str], Tree]:
+    """``_parser(escape).parse(text, start=start)`` without its per-call checks.
+
+    The grammar runs once per instruction, so the few microseconds Lark spends
+    choosing the start symbol and wrapping the text add up; this calls its
+    LALR parser with a lexer thread directly, as ``Lark.parse`` would.
+    """
+    lark = _parser(escape)
+    frontend = lark.parser
+    thread = lark.options._plugins.get("LexerThread") or LexerThread
+    lexer = frontend.lexer
+    parse = frontend.parser.parse
+    from_text = thread.from_text
+
+    def run(text: str) -> Tree:
+        return parse(from_text(lexer, text), start)
+
+    return run
+
+
 def parse_logical_line(line: str, escape: str) -> Tree:
     """Parse one logical instruction line (no surrounding whitespace)."""
-    return _parser(escape).parse(line, start="instruction")
+    return _start(escape, "instruction")(line)
 
 
 def parse_logical_lines(lines: list[str], escape: str) -> list[Tree]:
     """Parse several logical lines (none empty, none holding a newline) in one pass."""
-    return _parser(escape).parse("\n".join(lines), start="instructions").children
+    return _start(escape, "instructions")("\n".join(lines)).children
 
 
 def parse_json_array(text: str) -> Tree:
     """Parse the arguments of an exec-form instruction as a JSON array of strings."""
-    return _parser("\\").parse(text, start="json_array")
+    return _start("\\", "json_array")(text)

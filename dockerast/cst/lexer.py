@@ -23,27 +23,50 @@ instruction owns the blank and comment lines directly above it, its own lines
 terminators) and its final newline.  The file owns the BOM, the directive lines
 at the top and whatever trails the last instruction.
 
-The output is a list of :class:`RawInstruction` records holding offsets only;
-:mod:`dockerast.cst.parser` turns them into nodes.
+The output is a list of :class:`RawInstruction` records holding offsets, the
+instruction word and the heredocs found on the way; :mod:`dockerast.cst.parser`
+turns them into nodes.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
 
-from dockerast.cst.heredoc import heredoc_openers, read_bodies
+from dockerast.cst.heredoc import HEREDOC_COMMANDS, HeredocWord, heredoc_openers, read_bodies
 from dockerast.cst.text import GO_SPACE, lstrip_space, trim_newline
 
 BOM = "\ufeff"
 DEFAULT_ESCAPE = "\\"
 VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+# Only these instructions (ONBUILD for its trigger) can open a heredoc.
+_HEREDOC_KEYWORDS = HEREDOC_COMMANDS | {"onbuild"}
 
 # ``# key = value``: BuildKit's directive pattern, applied after the ``#``.
 # (The value is taken greedily and its trailing blanks cut by hand: a lazy
 # ``(.+?)\s*$`` backtracks quadratically over a long run of blanks.)
 _DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+)", re.S)
 _COMMAND_SPLIT = re.compile(r"[\t\v\f\r ]+")
+_LINE_SPACE = re.escape(GO_SPACE.replace("\n", ""))
+# Blank and comment lines: their content (without the trailing CR and LF
+# characters) is blank, or starts with "#", after Go's spaces.
+_SKIPPED = rf"(?:[{_LINE_SPACE}]*(?:#[^\n]*)?\n)*"
+# Trivia, then the first line of an instruction: its indentation, the rest of
+# the line (group 2) and the first word (group 3).
+_FIRST_LINE = re.compile(rf"({_SKIPPED})[{_LINE_SPACE}]*(([^\t\n\v\f\r ]*)[^\n]*)")
+# Inside an instruction: skipped lines, then the next line (group 1).
+_NEXT_LINE = re.compile(rf"{_SKIPPED}([^\n]*)")
+# The same, when that line goes on to the next one (group 1 stops at the
+# escape character): the common case, in one match.  The skipped lines are
+# taken possessively, so that a comment line never counts as the line.
+_CONTINUED_LINE = {
+    escape: re.compile(rf"{_SKIPPED}+([^\n]*)(?<!{re.escape(escape)}){re.escape(escape)}[ \t]*\r*\n")
+    for escape in ("\\", "`")
+}
+_FIRST_WORD = re.compile(rf"[{re.escape(GO_SPACE)}]*([^\t\v\f\r ]*)")
+_NOT_SPACE = re.compile(rf"[^{re.escape(GO_SPACE)}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +89,17 @@ class RawProblem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class RawInstruction:
-    """One logical instruction, as absolute offsets into the source.
+class RawInstruction(NamedTuple):
+    """One logical instruction, as offsets into the source.
 
     ``leading_start`` .. ``start`` is the trivia it owns; ``start`` .. ``end``
-    its own text.  ``segments`` are the (start, end) pieces of physical lines
-    whose concatenation is the logical line BuildKit parses.  ``body_start``
-    is where heredoc bodies begin (``end`` when there are none).
+    its own text.  ``segments`` are the (start, end) pieces of physical lines,
+    relative to ``start``, whose concatenation is the logical line BuildKit
+    parses.  ``body_start`` is where heredoc bodies begin (``end`` when there
+    are none).  ``command`` is the instruction word as written, ``heredocs``
+    the heredocs the line opens (None when it opens none).
+
+    A named tuple: one is made for every instruction of every file parsed.
     """
 
     leading_start: int
@@ -81,7 +107,12 @@ class RawInstruction:
     end: int
     segments: tuple[tuple[int, int], ...]
     body_start: int
-    has_empty_continuation: bool
+    command: str
+    heredocs: tuple[HeredocWord, ...] | None
+
+
+# RawInstruction(*fields) without the named tuple's Python-level __new__.
+_new_raw_instruction = partial(tuple.__new__, RawInstruction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +129,6 @@ def _line_bounds(text: str, pos: int) -> int:
     """Offset just past the line starting at ``pos`` (past its ``\\n``)."""
     nl = text.find("\n", pos)
     return len(text) if nl < 0 else nl + 1
-
-
-def continuation_pattern(escape: str) -> re.Pattern[str]:
-    """BuildKit's continuation test: an unescaped escape char ending the content."""
-    e = re.escape(escape)
-    return re.compile(rf"(?:(?<=[^{e}])|^){e}[ \t]*\Z", re.S)
-
-
-_CONTINUATION = {"\\": continuation_pattern("\\"), "`": continuation_pattern("`")}
 
 
 def split(text: str) -> SplitResult:
@@ -148,52 +170,87 @@ def split(text: str) -> SplitResult:
         pos = end
     directives_end = pos
 
-    continuation = _CONTINUATION[escape]
     instructions: list[RawInstruction] = []
+    raw_instruction = _new_raw_instruction
+    # A regex steps over the trivia before each instruction (and between its
+    # lines) and takes the next line; lines are cut with str methods, never
+    # walked in Python.
+    first_line = _FIRST_LINE.match
+    next_line = _NEXT_LINE.match
+    continued_line = _CONTINUED_LINE[escape].match
     leading_start = pos
-    while pos < n:
-        end = _line_bounds(text, pos)
-        content = trim_newline(text[pos:end])
-        body = lstrip_space(content)
+    while True:
+        m = first_line(text, pos)
+        body = m.group(2)
         if not body or body[0] == "#":
-            pos = end
-            continue
-        seg_start = pos + len(content) - len(body)
-        match = continuation.search(body)
-        if match is not None and not body[: match.start()]:
-            # A line holding only the escape character opens an instruction
-            # with nothing on it yet, exactly as BuildKit reads it.
-            segments = [(seg_start, seg_start)]
-        elif match is not None:
-            segments = [(seg_start, seg_start + match.start())]
-        else:
-            segments = [(seg_start, seg_start + len(body))]
-        start = pos
-        pos = end
-        has_empty = False
-        while match is not None and pos < n:
-            end = _line_bounds(text, pos)
-            content = trim_newline(text[pos:end])
-            stripped = lstrip_space(content)
-            if stripped.startswith("#"):
-                pos = end
+            break  # only trivia is left, and its last line has no newline
+        start = m.end(1)
+        seg_start, line_end = m.span(2)
+        pos = line_end + 1 if line_end < n else n
+        body = body.rstrip("\r")
+        cut = body.rstrip(" \t")
+        # BuildKit's continuation test: the content ends with an escape
+        # character that is not itself escaped, then blanks and tabs only.
+        continued = cut[-1] == escape and cut[-2:-1] != escape
+        # (A line holding only the escape character opens an instruction
+        # with nothing on it yet, exactly as BuildKit reads it.)
+        seg_end = seg_start + (len(cut) - 1 if continued else len(body))
+        command = m.group(3)
+        if m.end(3) >= seg_end or command[-1] in GO_SPACE:
+            command = None  # the keyword does not end on this line: read it from the logical line
+        segments = [(seg_start - start, seg_end - start)]
+        while continued and pos < n:
+            m = continued_line(text, pos)
+            if m is not None:
+                segments.append((m.start(1) - start, m.end(1) - start))
+                pos = m.end()
                 continue
-            if not stripped:
-                has_empty = True
-                pos = end
-                continue
-            match = continuation.search(content)
-            segments.append((pos, pos + (match.start() if match is not None else len(content))))
-            pos = end
+            m = next_line(text, pos)
+            content = m.group(1)
+            line_start, line_end = m.span(1)
+            if line_end < n:
+                pos = line_end + 1
+            elif not content.lstrip(GO_SPACE) or content.lstrip(GO_SPACE)[0] == "#":
+                pos = n  # a comment or blank last line without a newline
+                break
+            else:
+                pos = n
+            content = content.rstrip("\r")
+            cut = content.rstrip(" \t")
+            continued = cut[-1] == escape and cut[-2:-1] != escape
+            segments.append((line_start - start, line_start - start + (len(cut) - 1 if continued else len(content))))
         body_start = pos
-        logical = "".join(text[s:e] for s, e in segments)
-        heredocs = heredoc_openers(logical, escape)
-        if heredocs:
-            bodies = read_bodies(text, pos, heredocs)
-            pos = bodies[-1].terminator_end
-        instructions.append(RawInstruction(leading_start, start, pos, tuple(segments), body_start, has_empty))
+        if len(segments) == 1:
+            first, last = segments[0]
+            logical = text[start + first : start + last] if text.find("<<", start + first, start + last) >= 0 else ""
+            if command is None:
+                command = _command_word(text, start + first, start + last)
+        elif command is not None and text.find("<", start + segments[0][0], start + segments[-1][1]) < 0:
+            logical = ""  # the keyword is known and no "<<" can be in the line: no need to join it
+        else:
+            logical = "".join([text[start + s : start + e] for s, e in segments])
+            if command is None:
+                command = _command_word(logical, 0, len(logical))
+        heredocs = None
+        if "<<" in logical and command.lower() in _HEREDOC_KEYWORDS:
+            heredocs = tuple(heredoc_openers(logical, escape)) or None
+            if heredocs:
+                pos = read_bodies(text, pos, heredocs)[-1].terminator_end
+        instructions.append(raw_instruction((leading_start, start, pos, tuple(segments), body_start, command, heredocs)))
         leading_start = pos
     return SplitResult(bom, escape, tuple(directives), directives_end, tuple(instructions), tuple(problems))
+
+
+def _command_word(text: str, start: int, end: int) -> str:
+    """The instruction word of the logical line ``text[start:end]``, as
+    BuildKit splits it off: the line stripped of Go's spaces, cut at the first
+    ASCII whitespace."""
+    m = _FIRST_WORD.match(text, start, end)
+    word = m.group(1)
+    if word and word[-1] in GO_SPACE and _NOT_SPACE.search(text, m.end(), end) is None:
+        # The word ends the line: the line's trailing Unicode spaces are stripped from it.
+        word = word.rstrip(GO_SPACE)
+    return word
 
 
 def command_and_rest(logical: str) -> tuple[str, str]:

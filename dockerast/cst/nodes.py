@@ -23,7 +23,8 @@ from __future__ import annotations
 import dataclasses
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:
     from dockerast.cst.positions import LineIndex
@@ -123,6 +124,8 @@ class Problem:
 
 def unquote_flag(raw: str, escape: str) -> str:
     """BuildKit's reading of a flag word: quotes dropped, escapes applied."""
+    if escape not in raw and "'" not in raw and '"' not in raw:
+        return raw  # nothing to drop or apply, as in most flags
     out: list[str] = []
     quote = ""
     i, n = 0, len(raw)
@@ -182,6 +185,9 @@ class Instruction:
     escape: str = "\\"
     _syntax: list = field(default_factory=list, init=False, repr=False, compare=False)
     _segment_starts: list = field(default_factory=list, init=False, repr=False, compare=False)
+    # The heredoc openers the split found on this line, so that reading the
+    # syntax does not look for them again; None when there are none.
+    _heredoc_words: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
         return self.leading + self.text
@@ -192,20 +198,29 @@ class Instruction:
     def logical(self) -> str:
         """The instruction as BuildKit reads it: one line, continuations removed."""
         text = self.text
-        return "".join(text[s:e] for s, e in self.segments)
+        segments = self.segments
+        if len(segments) == 1:
+            start, end = segments[0]
+            return text[start:end]
+        return "".join([text[s:e] for s, e in segments])
+
+    def _logical_starts(self) -> list[int]:
+        """Where each segment starts in :attr:`logical`, then its length."""
+        starts = self._segment_starts
+        if not starts:
+            total = 0
+            for start, end in self.segments:
+                starts.append(total)
+                total += end - start
+            starts.append(total)
+        return starts
 
     def physical_offset(self, logical_offset: int) -> int:
         """Map an offset of :attr:`logical` to one of :attr:`text` (O(log segments))."""
         segments = self.segments
         if not segments:
             return 0
-        starts = self._segment_starts
-        if not starts:
-            total = 0
-            for start, end in segments:
-                starts.append(total)
-                total += end - start
-            starts.append(total)
+        starts = self._logical_starts()
         i = bisect_right(starts, logical_offset) - 1
         if i >= len(segments):
             return segments[-1][1]
@@ -226,6 +241,12 @@ class Instruction:
         if start == end:
             p = self.physical_offset(start)
             return Span(p, p)
+        # Most spans lie within one segment: one search maps both ends.
+        starts = self._logical_starts()
+        i = bisect_right(starts, start) - 1
+        if 0 <= i < len(segments) and end <= starts[i + 1]:
+            base = segments[i][0] - starts[i]
+            return new_span(base + start, base + end)
         # The end maps from the last character, so that a span never swallows
         # the continuation that follows it.
         return Span(self.physical_offset(start), self.physical_offset(end - 1) + 1)
@@ -234,9 +255,7 @@ class Instruction:
     def syntax(self) -> InstructionSyntax:
         cache = self._syntax
         if not cache:
-            from dockerast.cst.parser import parse_instruction_syntax  # noqa: PLC0415
-
-            cache.append(parse_instruction_syntax(self))
+            cache.append(_syntax_reader()(self))
         return cache[0]
 
     # -- what every instruction has --------------------------------------
@@ -287,6 +306,14 @@ class Instruction:
     def content_span(self) -> Span:
         """From the keyword to the end of the last line (before heredoc bodies and newline)."""
         return Span(self.segments[0][0], self.segments[-1][1]) if self.segments else Span(0, 0)
+
+
+@cache
+def _syntax_reader() -> Callable[[Instruction], InstructionSyntax]:
+    """The parser's reader, imported on first use (the parser imports this module)."""
+    from dockerast.cst.parser import parse_instruction_syntax  # noqa: PLC0415
+
+    return parse_instruction_syntax
 
 
 class FromInstruction(Instruction):
@@ -496,6 +523,108 @@ INSTRUCTION_TYPES: dict[str, type[Instruction]] = {
     "volume": VolumeInstruction,
     "workdir": WorkdirInstruction,
 }
+
+
+# -- building nodes fast ---------------------------------------------------------
+#
+# The parser makes a Word and a Span for every word of every instruction.  A
+# frozen dataclass's generated __init__ sets each field through
+# object.__setattr__ behind a type call, which costs about twice what setting
+# the slots directly does; these constructors do the latter.  They make the
+# same objects, with every field given.
+
+_new = object.__new__
+_set_span = (Span.start.__set__, Span.end.__set__)
+_set_word = (Word.text.__set__, Word.span.__set__, Word.logical_start.__set__)
+_set_key_value = tuple(getattr(KeyValue, f.name).__set__ for f in dataclasses.fields(KeyValue))
+_set_syntax = tuple(getattr(InstructionSyntax, f.name).__set__ for f in dataclasses.fields(InstructionSyntax))
+_set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclasses.fields(Instruction))
+
+
+def new_span(start: int, end: int) -> Span:
+    """``Span(start, end)``."""
+    span = _new(Span)
+    set_start, set_end = _set_span
+    set_start(span, start)
+    set_end(span, end)
+    return span
+
+
+def new_word(text: str, start: int, end: int, logical_start: int) -> Word:
+    """``Word(text, Span(start, end), logical_start)``."""
+    span = _new(Span)
+    set_start, set_end = _set_span
+    set_start(span, start)
+    set_end(span, end)
+    word = _new(Word)
+    set_text, set_word_span, set_logical_start = _set_word
+    set_text(word, text)
+    set_word_span(word, span)
+    set_logical_start(word, logical_start)
+    return word
+
+
+def new_key_value(key: str, value: str | None, key_span: Span, value_span: Span | None) -> KeyValue:
+    """``KeyValue(key, value, key_span, value_span)``."""
+    pair = _new(KeyValue)
+    s0, s1, s2, s3, s4 = _set_key_value
+    s0(pair, key)
+    s1(pair, value)
+    s2(pair, key_span)
+    s3(pair, value_span)
+    s4(pair, False)
+    return pair
+
+
+def new_syntax(
+    keyword: Word,
+    flags: tuple[Flag, ...],
+    arguments: Word | None,
+    words: tuple[Word, ...],
+    exec_form: tuple[ExecArgument, ...] | None,
+    key_values: tuple[KeyValue, ...],
+    heredocs: tuple[Heredoc, ...],
+    trigger: Instruction | None,
+    healthcheck_type: Word | None,
+    problem: Problem | None,
+) -> InstructionSyntax:
+    """``InstructionSyntax(...)``, its fields in order."""
+    syntax = _new(InstructionSyntax)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = _set_syntax
+    s0(syntax, keyword)
+    s1(syntax, flags)
+    s2(syntax, arguments)
+    s3(syntax, words)
+    s4(syntax, exec_form)
+    s5(syntax, key_values)
+    s6(syntax, heredocs)
+    s7(syntax, trigger)
+    s8(syntax, healthcheck_type)
+    s9(syntax, problem)
+    return syntax
+
+
+def new_instruction(
+    cls: type[Instruction],
+    leading: str,
+    text: str,
+    segments: tuple[tuple[int, int], ...],
+    body_start: int,
+    escape: str,
+    heredoc_words: tuple | None = None,
+) -> Instruction:
+    """``cls(leading, text, segments, body_start, escape)``, knowing its heredoc openers."""
+    ins = _new(cls)
+    s0, s1, s2, s3, s4, s5, s6, s7 = _set_instruction
+    s0(ins, leading)
+    s1(ins, text)
+    s2(ins, segments)
+    s3(ins, body_start)
+    s4(ins, escape)
+    s5(ins, [])  # _syntax
+    s6(ins, [])  # _segment_starts
+    s7(ins, heredoc_words)
+    return ins
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import re
 from dockerast.cst.exec_form import NotStringArray, parse_exec_form
 from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line, parse_logical_lines
 from dockerast.cst.heredoc import HEREDOC_COMMANDS, heredocs_in_line, read_bodies
-from dockerast.cst.lexer import command_and_rest, split
+from dockerast.cst.lexer import split
 from dockerast.cst.nodes import (
     INSTRUCTION_TYPES,
     Directive,
@@ -34,6 +34,11 @@ from dockerast.cst.nodes import (
     SyntaxIssue,
     UnknownInstruction,
     Word,
+    new_instruction,
+    new_key_value,
+    new_span,
+    new_syntax,
+    new_word,
     unquote_flag,
 )
 from dockerast.cst.positions import LineIndex
@@ -60,25 +65,24 @@ def parse(text: str, previous: Dockerfile | None = None) -> Dockerfile:
         if tree is not None:
             return tree
     result = split(text)
-    known = _syntax_by_text(previous, result.escape) if previous is not None else {}
+    escape = result.escape
+    known = _syntax_by_text(previous, escape) if previous is not None else {}
+    types = INSTRUCTION_TYPES
     instructions = []
-    for raw in result.instructions:
-        base = raw.start
-        own_text = text[raw.start : raw.end]
-        segments = tuple((s - base, e - base) for s, e in raw.segments)
-        logical = "".join(text[s:e] for s, e in raw.segments)
-        command = command_and_rest(logical)[0].lower()
-        cls = INSTRUCTION_TYPES.get(command, UnknownInstruction)
-        node = cls(
-            leading=text[raw.leading_start : raw.start],
-            text=own_text,
-            segments=segments,
-            body_start=raw.body_start - base,
-            escape=result.escape,
+    for leading_start, start, end, segments, body_start, command, heredocs in result.instructions:
+        node = new_instruction(
+            types.get(command.lower(), UnknownInstruction),
+            text[leading_start:start],
+            text[start:end],
+            segments,
+            body_start - start,
+            escape,
+            heredocs,
         )
-        cached = known.get((own_text, segments, node.body_start))
-        if cached is not None:
-            node._syntax.append(cached)
+        if known:
+            cached = known.get((node.text, segments, node.body_start))
+            if cached is not None:
+                node._syntax.append(cached)
         instructions.append(node)
     directives = tuple(
         Directive(text[d.start : d.end], d.name, d.value, Span(d.value_start - d.start, d.value_start - d.start + len(d.value)))
@@ -134,10 +138,11 @@ def collect_errors(tree: Dockerfile) -> tuple[SyntaxIssue, ...]:
 def parse_instruction_syntax(ins: Instruction) -> InstructionSyntax:
     """Read the logical line of ``ins`` with the grammar."""
     logical = ins.logical
-    lead = len(logical) - len(logical.lstrip(GO_SPACE))
-    line = logical.strip(GO_SPACE)
+    line = logical.lstrip(GO_SPACE)
+    lead = len(logical) - len(line)
     if not line:
         return _syntax(Word("", ins.physical_span(lead, lead), lead))
+    line = line.rstrip(GO_SPACE)
     try:
         tree = parse_logical_line(line, ins.escape)
         return _Reader(ins, logical, lead).read(tree)
@@ -201,100 +206,161 @@ def _syntax(keyword: Word, **fields) -> InstructionSyntax:
     return InstructionSyntax(keyword=keyword, **values)
 
 
+# Grammar rules whose arguments may be a JSON array, and those that read heredocs.
+_EXEC_RULES = frozenset({"exec_or_shell", "json_or_words", "healthcheck"})
+_HEREDOC_RULES = frozenset({"exec_or_shell", "json_or_words"})
+
+
 class _Reader:
-    """Turns the Lark tree of one logical line into our structure and spans."""
+    """Turns the Lark tree of one logical line into our structure and spans.
+
+    Runs once per instruction, over every word: the common cases (one
+    physical line, no flags) take the shortest path.  Offsets here are
+    offsets in ``logical``; a token at ``start_pos`` stands at
+    ``start_pos - shift``.
+    """
+
+    __slots__ = ("base", "ins", "logical", "shift")
 
     def __init__(self, ins: Instruction, logical: str, lead: int, origin: int = 0) -> None:
         self.ins = ins
         self.logical = logical
-        self.lead = lead
-        self.origin = origin  # where this line starts in the text the grammar read
+        # ``origin`` is where the stripped line starts in the text the grammar
+        # read, ``lead`` where it starts in ``logical``.
+        self.shift = origin - lead
+        segments = ins.segments
+        # With one segment, a logical offset maps to ``base + offset``.
+        self.base = segments[0][0] if len(segments) == 1 else -1
 
     def word(self, text: str, start: int) -> Word:
-        """A word at ``start`` of the stripped line."""
-        start += self.lead
+        """A word at ``start`` of the logical line."""
+        base = self.base
+        if base >= 0:
+            return new_word(text, base + start, base + start + len(text), start)
         return Word(text, self.ins.physical_span(start, start + len(text)), start)
 
     def span(self, start: int, end: int) -> Span:
-        return self.ins.physical_span(start + self.lead, end + self.lead)
+        base = self.base
+        if base >= 0:
+            return new_span(base + start, base + end)
+        return self.ins.physical_span(start, end)
 
     def read(self, tree: Tree) -> InstructionSyntax:
         children = tree.children
+        rule = str(tree.data)  # a Token, or a plain str from Lark's grammar cache
         keyword_token = children[0]
-        origin = self.origin
-        keyword = self.word(keyword_token.value, keyword_token.start_pos - origin)
+        shift = self.shift
+        base = self.base
+        word = self.word
+        text = keyword_token.value
+        start = keyword_token.start_pos - shift
+        keyword = new_word(text, base + start, base + start + len(text), start) if base >= 0 else word(text, start)
         flags = []
         words = []
         arguments = None
         healthcheck_type = None
         trigger = None
+        problem = None
+        exec_form = None
+        key_values = ()
+        heredocs = ()
         for child in children[1:]:
             kind = getattr(child, "type", None)
-            if kind is None:  # the instruction ONBUILD wraps
-                trigger = self.trigger(child)
-                continue
-            if kind == "FLAG":
-                flags.append(self.flag(child))
-            elif kind == "PLAIN_WORD":
-                words.append(self.word(child.value, child.start_pos - origin))
-            elif kind == "QUOTED_WORD":
+            if kind == "ARGUMENTS":
                 text = child.value
-                if child.end_pos - origin == len(self.logical) - self.lead - _trailing_space(self.logical) and _ends_with_lone_escape(
-                    text, self.ins.escape
-                ):
-                    text = text[:-1]  # parseWords skips an escape character that ends the line
-                words.append(self.word(text, child.start_pos - origin))
-            elif kind == "ARGUMENTS":
-                arguments = self.word(child.value, child.start_pos - origin)
+                start = child.start_pos - shift
+                if base >= 0:
+                    arguments = new_word(text, base + start, base + start + len(text), start)
+                else:
+                    arguments = word(text, start)
+            elif kind == "QUOTED_WORD":
+                # Words carry the whitespace before them.
+                value = child.value
+                text = value.lstrip(GO_SPACE)
+                start = child.start_pos - shift + len(value) - len(text)
+                if text[-1] == self.ins.escape and start + len(text) == len(self.logical.rstrip(GO_SPACE)):
+                    text = _without_lone_escape(text, self.ins.escape)
+                if base >= 0:
+                    words.append(new_word(text, base + start, base + start + len(text), start))
+                else:
+                    words.append(word(text, start))
+            elif kind == "PLAIN_WORD" or kind == "FIRST_PLAIN_WORD":
+                # A later word may start with a Unicode space: only ASCII
+                # whitespace separates FROM's and EXPOSE's words.
+                value = child.value
+                text = value.lstrip(_SPLIT_SPACE if kind == "PLAIN_WORD" else GO_SPACE)
+                start = child.start_pos - shift + len(value) - len(text)
+                if base >= 0:
+                    words.append(new_word(text, base + start, base + start + len(text), start))
+                else:
+                    words.append(word(text, start))
+            elif kind == "FLAG":
+                flags.append(self.flag(child))
+            elif kind is None:  # the instruction ONBUILD wraps
+                trigger = self.trigger(child)
             elif kind == "HEALTHCHECK_TYPE":
-                healthcheck_type = self.word(child.value, child.start_pos - origin)
-        fields = {
-            "flags": tuple(flags),
-            "arguments": arguments,
-            "words": tuple(words),
-            "trigger": trigger,
-            "healthcheck_type": healthcheck_type,
-        }
+                value = child.value
+                text = value.lstrip(GO_SPACE)
+                healthcheck_type = word(text, child.start_pos - shift + len(value) - len(text))
+            elif kind == "CHECK_ARGUMENTS":
+                value = child.value
+                text = value.lstrip(_SPLIT_SPACE)
+                arguments = word(text, child.start_pos - shift + len(value) - len(text))
         if trigger is not None and trigger.problem is not None:
             # BuildKit parses the trigger with the ONBUILD: its error is the ONBUILD's.
-            fields["problem"] = trigger.problem
-        rule = str(tree.data)  # a Token, or a plain str from Lark's grammar cache
-        if rule in ("exec_or_shell", "json_or_words", "healthcheck") and arguments is not None:
+            problem = trigger.problem
+        if arguments is not None and rule in _EXEC_RULES and arguments.text[0] == "[":
             try:
                 strings = parse_exec_form(arguments.text)
             except NotStringArray as error:
                 strings = None
-                fields["problem"] = Problem(str(error), arguments.span)
+                problem = Problem(str(error), arguments.span)
             if strings is not None:
-                base = _start_in_line(arguments, self)
-                fields["exec_form"] = tuple(ExecArgument(v, self.span(base + s, base + e)) for v, s, e in strings)
+                base = arguments.logical_start
+                exec_form = tuple([ExecArgument(v, self.span(base + s, base + e)) for v, s, e in strings])
             elif rule == "json_or_words":
-                base = _start_in_line(arguments, self)
-                fields["words"] = tuple(
-                    self.word(m.group(), base + m.start()) for m in _PLAIN_WORDS.finditer(arguments.text)
-                )
-        if rule in ("env", "label"):
-            pairs, problem = self.name_values(keyword_token.value.upper(), words)
-            fields["key_values"] = pairs
-            if problem is not None:
-                fields["problem"] = problem
+                words = self.plain_words(arguments)
+        elif arguments is not None and rule == "json_or_words":
+            words = self.plain_words(arguments)
+        if rule == "env" or rule == "label":
+            key_values, error = self.name_values(keyword_token.value.upper(), words)
+            if error is not None:
+                problem = error
         elif rule == "arg":
-            fields["key_values"] = tuple(self.arg_pair(w) for w in words)
-        if (
-            rule in ("exec_or_shell", "json_or_words")
-            and keyword_token.value.lower() in HEREDOC_COMMANDS
-            and fields.get("exec_form") is None
+            key_values = tuple([self.arg_pair(w) for w in words])
+        elif (
+            rule in _HEREDOC_RULES
+            and exec_form is None
             and "<<" in self.logical
+            and keyword_token.value.lower() in HEREDOC_COMMANDS
         ):
-            heredocs, problem = self.heredocs()
-            fields["heredocs"] = heredocs
-            if problem is not None and fields.get("problem") is None:
-                fields["problem"] = problem
-        return _syntax(keyword, **fields)
+            heredocs, error = self.heredocs()
+            if error is not None and problem is None:
+                problem = error
+        return new_syntax(
+            keyword,
+            tuple(flags),
+            arguments,
+            tuple(words),
+            exec_form,
+            key_values,
+            heredocs,
+            trigger,
+            healthcheck_type,
+            problem,
+        )
+
+    def plain_words(self, arguments: Word) -> list[Word]:
+        """COPY, ADD and VOLUME in shell form: the arguments split at whitespace."""
+        start = arguments.logical_start
+        if self.base >= 0:
+            base = self.base + start
+            return [new_word(m.group(), base + m.start(), base + m.end(), start + m.start()) for m in _PLAIN_WORDS.finditer(arguments.text)]
+        return [self.word(m.group(), start + m.start()) for m in _PLAIN_WORDS.finditer(arguments.text)]
 
     def flag(self, token) -> Flag:
         raw = token.value.lstrip(_SPLIT_SPACE)
-        start = token.start_pos - self.origin + len(token.value) - len(raw)
+        start = token.start_pos - self.shift + len(token.value) - len(raw)
         word = self.word(raw, start)
         unquoted = unquote_flag(raw, self.ins.escape)
         body = unquoted[2:]
@@ -310,8 +376,8 @@ class _Reader:
             return (), None
         if "=" not in words[0].text:
             first = words[0]
-            rest_start = _start_in_line(first, self)
-            rest = self.logical[self.lead + rest_start :].rstrip(GO_SPACE)
+            rest_start = first.logical_start
+            rest = self.logical[rest_start:].rstrip(GO_SPACE)
             parts = _WHITESPACE.split(rest, maxsplit=1)
             if len(parts) < 2:
                 return (), Problem(f"{command} must have two arguments", first.span)
@@ -334,19 +400,22 @@ class _Reader:
         return tuple(pairs), None
 
     def key_value(self, w: Word) -> KeyValue:
-        start = _start_in_line(w, self)
+        start = w.logical_start
         key, _, value = w.text.partition("=")
         eq = start + len(key)
-        return KeyValue(key, value, self.span(start, eq), self.span(eq + 1, start + len(w.text)))
+        base = self.base
+        if base >= 0:
+            return new_key_value(key, value, new_span(base + start, base + eq), new_span(base + eq + 1, base + start + len(w.text)))
+        return new_key_value(key, value, self.span(start, eq), self.span(eq + 1, start + len(w.text)))
 
     def arg_pair(self, w: Word) -> KeyValue:
         if "=" in w.text:
             return self.key_value(w)
-        return KeyValue(w.text, None, w.span, None)
+        return new_key_value(w.text, None, w.span, None)
 
     def trigger(self, subtree: Tree) -> Instruction:
         """The instruction ONBUILD wraps, sharing the ONBUILD's text and spans."""
-        sub_start = subtree.children[0].start_pos - self.origin + self.lead
+        sub_start = subtree.children[0].start_pos - self.shift
         physical = self.ins.physical_offset(sub_start)
         segments = []
         for s, e in self.ins.segments:
@@ -357,12 +426,14 @@ class _Reader:
         cls = INSTRUCTION_TYPES.get(command, UnknownInstruction)
         trigger = cls(leading="", text=self.ins.text, segments=tuple(segments), body_start=self.ins.body_start, escape=self.ins.escape)
         # Read it from the tree the grammar already built: its line starts
-        # ``sub_start - lead`` characters into ours.
-        trigger._syntax.append(_Reader(trigger, trigger.logical, 0, self.origin + sub_start - self.lead).read(subtree))
+        # ``sub_start`` characters into ours.
+        trigger._syntax.append(_Reader(trigger, trigger.logical, 0, self.shift + sub_start).read(subtree))
         return trigger
 
     def heredocs(self) -> tuple[tuple[Heredoc, ...], Problem | None]:
-        openers = heredocs_in_line(self.logical)
+        # What the split found on this very line (a trigger's line is only
+        # part of its ONBUILD's: look again there).
+        openers = self.ins._heredoc_words or heredocs_in_line(self.logical)
         if not openers:
             return (), None
         text = self.ins.text
@@ -396,12 +467,9 @@ class _Reader:
         return tuple(found), None
 
 
-def _trailing_space(text: str) -> int:
-    return len(text) - len(text.rstrip(GO_SPACE))
-
-
-def _ends_with_lone_escape(word: str, escape: str) -> bool:
-    """Does ``word`` end with an escape character that escapes nothing (outside single quotes)?"""
+def _without_lone_escape(word: str, escape: str) -> str:
+    """``word`` without an escape character that ends it and escapes nothing
+    (outside single quotes): parseWords skips one that ends the line."""
     quote = ""
     i, n = 0, len(word)
     while i < n:
@@ -411,7 +479,7 @@ def _ends_with_lone_escape(word: str, escape: str) -> bool:
                 quote = ""
         elif ch == escape:
             if i + 1 == n:
-                return True
+                return word[:-1]
             i += 1
         elif quote:
             if ch == quote:
@@ -419,9 +487,4 @@ def _ends_with_lone_escape(word: str, escape: str) -> bool:
         elif ch in "'\"":
             quote = ch
         i += 1
-    return False
-
-
-def _start_in_line(word: Word, reader: _Reader) -> int:
-    """Offset of ``word`` in the stripped logical line."""
-    return word.logical_start - reader.lead
+    return word
