@@ -1,4 +1,4 @@
-"""LSP latency and memory of ``dockerast-lsp`` against ``dockerfile-language-server-nodejs``, in one session.
+"""LSP latency and memory of ``dockerast-lsp`` against ``dockerfile-language-server-nodejs``, in one run of both.
 
 Drives the shared harness ``../shared/tools/lsp_latency.py`` (see
 ``../shared/tools/README.md``) on the documents of
@@ -31,11 +31,10 @@ publishes nothing) to time the requests and semantic tokens alone
 (``lsp-dockerast-pull-runN.*``), and ``--publish-cost`` says what one
 publish costs.
 
-``--no-debounce`` adds a dockerast run with the user setting
-``diagnostics.debounceMs = 0`` (``lsp-dockerast-nodebounce.*``): the
-harness sends each edit 25 ms after the previous publish, inside the
-server's default 150 ms debounce window, so with the default setting every
-didChange sample also waits for the rest of that window.
+``--debounce MS`` adds a dockerast run with the user setting
+``diagnostics.debounceMs = MS`` (``lsp-dockerast-debounce.*``): the harness
+sends each edit 25 ms after the previous publish, so a debounce longer than
+that holds every didChange sample back (the default, 0, holds none).
 
 ``--publish-cost`` runs ``benchmarks/lsp_publish_cost.py`` (in process: the
 rules, then the conversion of findings to diagnostics, for a first version
@@ -52,7 +51,7 @@ The peer is installed outside the project::
 Usage::
 
     python benchmarks/lsp.py [--peer PATH/docker-langserver] [--ours PATH/dockerast-lsp] [--runs 2] [-n 20]
-                             [--ours-max-lines 2100] [--no-debounce] [--publish-cost]
+                             [--ours-max-lines 2100] [--debounce MS] [--publish-cost]
 """
 
 from __future__ import annotations
@@ -247,7 +246,7 @@ def write_reports(args, tools: Path, out: Path, started, ours_runs: list[Path], 
         (out / "lsp-compare.md").write_text(header + compare)
     if ours_runs and peer_runs:
         (out / "lsp-targets.md").write_text(
-            f"# LSP targets, session of {started:%Y-%m-%d %H:%M} UTC\n\n"
+            f"# LSP targets, run of {started:%Y-%m-%d %H:%M} UTC\n\n"
             + targets_markdown(ours_runs, peer_runs, extra, pull_runs))
         print((out / "lsp-targets.md").read_text())
 
@@ -267,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ours-python", help="the Python of that installation (default: next to --ours)")
     parser.add_argument("--ours-max-lines", type=int, default=0,
                         help="dockerast: leave out documents over this many lines (0: none); time their requests in pull mode")
-    parser.add_argument("--no-debounce", action="store_true", help="add a dockerast run with diagnostics.debounceMs = 0")
+    parser.add_argument("--debounce", type=int, metavar="MS", help="add a dockerast run with diagnostics.debounceMs = MS")
     parser.add_argument("--publish-cost", action="store_true", help="also time one publish in process (lsp_publish_cost.py)")
     parser.add_argument("--only", choices=("ours", "peer"), help="run one server only")
     parser.add_argument("--report-only", action="store_true",
@@ -276,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         out = args.out_dir.resolve()
         found = {kind: sorted(out.glob(f"lsp-{kind}-run*.json")) for kind in ("dockerast", "dockerast-pull", "peer")}
-        extra = sorted(out.glob("lsp-dockerast-nodebounce.json"))
+        extra = sorted(out.glob("lsp-dockerast-debounce.json"))
         started = datetime.datetime.fromisoformat(
             json.loads(found["dockerast"][0].read_text())["harness"].get("started", "1970-01-01T00:00:00+00:00"))
         write_reports(args, args.tools_dir.resolve(), out, started, found["dockerast"], found["peer"],
@@ -321,9 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         if peer_cmd and args.only != "ours":
             peer_runs.append(run_harness(tools, all_docs, out, f"lsp-peer-run{run}", peer_cmd, args))
     extra: list[Path] = []
-    if args.no_debounce and args.only != "peer":
-        extra.append(run_harness(tools, ours_docs, out, "lsp-dockerast-nodebounce",
-                                 settings_cmd({"diagnostics": {"debounceMs": 0}}), args))
+    if args.debounce is not None and args.only != "peer":
+        extra.append(run_harness(tools, ours_docs, out, "lsp-dockerast-debounce",
+                                 settings_cmd({"diagnostics": {"debounceMs": args.debounce}}), args))
     if args.publish_cost and args.only != "peer":
         log("$ " + f"{ours_python} {HERE / 'lsp_publish_cost.py'} {docs}")
         cost = subprocess.run([ours_python, str(HERE / "lsp_publish_cost.py"), str(docs)], capture_output=True, text=True,
