@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from lsprotocol import types
 
+from dockerast.cst.positions import line_starts
+
 UTF8 = "utf-8"
 UTF16 = "utf-16"
 UTF32 = "utf-32"
@@ -55,13 +57,7 @@ class Positions:
     def __init__(self, text: str, encoding: str = UTF16) -> None:
         self.text = text
         self.encoding = str(getattr(encoding, "value", encoding))
-        starts = [0]
-        find = text.find
-        at = find("\n")
-        while at >= 0:
-            starts.append(at + 1)
-            at = find("\n", at + 1)
-        self._starts = starts
+        self._starts = line_starts(text)
         # A column is then the offset from its line's start: no character needs counting.
         self._code_points = self.encoding == UTF32 or text.isascii()
 

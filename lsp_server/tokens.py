@@ -13,6 +13,7 @@ from collections import OrderedDict
 from lsprotocol import types
 
 from dockerast.cst.nodes import ArgInstruction, EnvInstruction, FromInstruction, Instruction, OnbuildInstruction
+from dockerast.cst.positions import line_starts
 from dockerast.refactor.references import PLATFORM_ARGS
 
 from lsp_server.documents import Snapshot
@@ -100,12 +101,7 @@ def _instruction_spans(ins: Instruction) -> list[tuple[int, int, int, int]]:
 
 def _relative(text: str, spans, encoding: str) -> tuple[tuple[int, int, int, int, int], ...]:
     """Spans of ``text`` as (line, column, length, type, modifiers), one line each, sorted, no overlap."""
-    starts = [0]
-    find = text.find
-    p = find("\n")
-    while p >= 0:
-        starts.append(p + 1)
-        p = find("\n", p + 1)
+    starts = line_starts(text)
     out = []
     last_end = -1
     for start, end, kind, mods in sorted(spans):

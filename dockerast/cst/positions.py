@@ -20,6 +20,17 @@ class Position:
     column: int
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts; lines end at ``\\n`` only."""
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
 class LineIndex:
     """Converts offsets of one text to line/column and back in O(log lines)."""
 
@@ -27,13 +38,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        starts = [0]
-        find = text.find
-        pos = find("\n")
-        while pos >= 0:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
-        self._starts = starts
+        self._starts = line_starts(text)
 
     @property
     def line_count(self) -> int:
