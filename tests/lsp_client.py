@@ -21,9 +21,9 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient as _Client, register_lsp_features
 from pygls.protocol import default_converter
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DOCKERAST_SHARED", ROOT.parent / "shared"))
-AGENTCUBE = SHARED / "fixtures" / "agentcube-pr420"
+from tests.conftest import FIXTURES, ROOT, require  # noqa: F401  (require: re-exported for the LSP tests)
+
+AGENTCUBE = FIXTURES / "agentcube-pr420"
 PROFILES = ["visual-studio-code", "neovim"]
 SERVER_COMMAND = [sys.executable, "-m", "lsp_server"]
 SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -251,10 +251,3 @@ def point(position: types.Position) -> types.Range:
 def td(uri: str) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=uri)
 
-
-def require(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"test data missing: {path}")
-        pytest.skip(f"test data missing: {path}")
-    return path
