@@ -81,7 +81,7 @@ class Snapshot:
         return Positions(self.text, self.encoding)
 
     @cached_property
-    def offsets(self) -> list[int]:
+    def offsets(self) -> tuple[int, ...]:
         return self.tree.instruction_offsets()
 
     @cached_property

@@ -661,6 +661,9 @@ class Dockerfile:
     trailing: str
     escape: str = "\\"
     split_problems: tuple[tuple[int, int, str], ...] = ()
+    # instruction_offsets, computed once: the rules, the server and the
+    # incremental parse all need them for the same tree.
+    _offsets: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
         parts = [self.bom]
@@ -688,15 +691,18 @@ class Dockerfile:
     def header_length(self) -> int:
         return len(self.bom) + sum(len(d.text) for d in self.directives)
 
-    def instruction_offsets(self) -> list[int]:
+    def instruction_offsets(self) -> tuple[int, ...]:
         """The offset in ``str(self)`` where each instruction's ``text`` starts."""
-        offsets = []
-        pos = self.header_length
-        for ins in self.instructions:
-            pos += len(ins.leading)
-            offsets.append(pos)
-            pos += len(ins.text)
-        return offsets
+        cache = self._offsets
+        if not cache:
+            offsets = []
+            pos = self.header_length
+            for ins in self.instructions:
+                pos += len(ins.leading)
+                offsets.append(pos)
+                pos += len(ins.text)
+            cache.append(tuple(offsets))
+        return cache[0]
 
     def directive(self, name: str) -> Directive | None:
         for d in self.directives:

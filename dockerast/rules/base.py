@@ -160,7 +160,7 @@ class CheckContext:
         return self._model or analyze(self.tree)
 
     @cached_property
-    def offsets(self) -> list[int]:
+    def offsets(self) -> tuple[int, ...]:
         return self.tree.instruction_offsets()
 
     @cached_property
