@@ -448,10 +448,14 @@ class _StageMemo:
     dependencies: frozenset[int]
 
     def onbuild_references(self, from_index: int) -> list[StageReference]:
-        shift = from_index - self.stage.from_index
-        if not shift:
-            return list(self.onbuild)
-        return [replace(r, instruction_index=r.instruction_index + shift) for r in self.onbuild]
+        return _shifted(self.onbuild, from_index - self.stage.from_index)
+
+
+def _shifted(items, shift: int) -> list:
+    """Problems or references of a reused stage, their instruction indices moved by ``shift``."""
+    if not shift:
+        return list(items)
+    return [replace(item, instruction_index=item.instruction_index + shift) for item in items]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -655,12 +659,8 @@ class _Analysis:
         self.stage_of[from_index:end] = [stage.index] * (end - from_index)
         for offset, declared in memo.declared.items():
             self.declared[from_index + offset] = declared
-        if shift:
-            self.problems.extend(replace(p, instruction_index=p.instruction_index + shift) for p in memo.problems)
-            self.references.extend(replace(r, instruction_index=r.instruction_index + shift) for r in memo.references)
-        else:
-            self.problems.extend(memo.problems)
-            self.references.extend(memo.references)
+        self.problems.extend(_shifted(memo.problems, shift))
+        self.references.extend(_shifted(memo.references, shift))
         return stage
 
     # -- the global scope ---------------------------------------------------------
