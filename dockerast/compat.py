@@ -48,6 +48,7 @@ from typing import NamedTuple
 
 from dockerast.cst.exec_form import NOT_STRING_ARRAY
 from dockerast.cst.heredoc import HEREDOC_COMMANDS, HeredocWord, file_descriptor, read_bodies
+from dockerast.cst.lexer import prefix_without_directives
 from dockerast.cst.nodes import (
     AddInstruction,
     CmdInstruction,
@@ -168,7 +169,7 @@ def _commands_as_v012(tree: Dockerfile) -> tuple[Command, ...]:
     """
     if tree.split_problems:
         raise GoParseError(min(tree.split_problems)[2])
-    prefix = _no_directives(tree.escape)
+    prefix = prefix_without_directives(tree.escape)
     result = []
     shift = 0  # from a line of ``tree`` to the same line of the file
     line = 1 + sum(d.text.count("\n") for d in tree.directives)
@@ -206,15 +207,6 @@ def _commands_as_v012(tree: Dockerfile) -> tuple[Command, ...]:
         shift += line - 1 - prefix.count("\n")
         tree = parse(prefix + rest, tree)
         line = 1 + sum(d.text.count("\n") for d in tree.directives)
-
-
-def _no_directives(escape: str) -> str:
-    """What to put before a text so that it is read with ``escape`` and no directive.
-
-    A blank line ends the directives; it also keeps a byte order mark that
-    starts the text from being taken for the file's.
-    """
-    return "\n" if escape == "\\" else f"# escape={escape}\n\n"
 
 
 class _Reading(NamedTuple):
@@ -324,7 +316,7 @@ def _v012_flags(ins: Instruction) -> tuple[Instruction, tuple[str, ...] | None]:
     # After a "--" word, arguments that look like flags are arguments.
     head = keyword + (" -- " if arguments.startswith("--") else " ") + arguments
     # The heredoc bodies stay after the line, so they are read as they were.
-    reading = parse(_no_directives(ins.escape) + head + "\n" + ins.text[ins.body_start :]).instructions[0]
+    reading = parse(prefix_without_directives(ins.escape) + head + "\n" + ins.text[ins.body_start :]).instructions[0]
     return reading, tuple(f.decode("latin-1") for f in flags)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from dockerast.cst.lexer import prefix_without_directives
 from dockerast.cst.nodes import Dockerfile, Instruction
 
 # Compare texts in blocks this long before narrowing down to the character.
@@ -70,9 +71,7 @@ def reparse(previous: Dockerfile, text: str, parse) -> Dockerfile | None:
     reach = 2
     while True:
         last = min(after + reach, len(instructions))
-        window_end = ends[last - 1] + delta if last > after else len(text)
-        if last == len(instructions):
-            window_end = len(text)
+        window_end = len(text) if last == len(instructions) else ends[last - 1] + delta
         if window_end - window_start > len(text) // 2:
             return None
         found = _read_window(previous, text, window_start, window_end, previous.instructions[first:last], parse)
@@ -101,9 +100,7 @@ def _read_window(
     """The instructions of ``text[start:end]`` read as they are in the whole file,
     and for each boundary between them (an absolute offset) the number of
     instructions before it; ``old`` are the instructions the window held."""
-    # A blank line ends the directives of the window's own header, and the
-    # escape directive, if the file sets another one, keeps its escape.
-    guard = "\n" if previous.escape == "\\" else f"# escape={previous.escape}\n\n"
+    guard = prefix_without_directives(previous.escape)
     # The old instructions of the window: those the edit left alone keep their syntax.
     hint = Dockerfile(bom="", directives=(), instructions=old, trailing="", escape=previous.escape)
     window = parse(guard + text[start:end], previous=hint)

@@ -131,6 +131,13 @@ def _line_bounds(text: str, pos: int) -> int:
     return len(text) if nl < 0 else nl + 1
 
 
+def prefix_without_directives(escape: str) -> str:
+    """What to put before a piece of a file so that it is read with ``escape``
+    and no parser directive: a blank line ends the directives (and keeps a
+    byte order mark that starts the piece from being taken for the file's)."""
+    return "\n" if escape == DEFAULT_ESCAPE else f"# escape={escape}\n\n"
+
+
 def split(text: str) -> SplitResult:
     """Split ``text`` into directives and logical instructions; never raises."""
     n = len(text)
