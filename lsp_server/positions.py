@@ -72,11 +72,7 @@ class Positions:
         before = bisect_right(starts, start)  # line starts at or before the change stay
         after = bisect_right(starts, end)  # line starts after the old text's change move
         shift = len(new_text) - (end - start)
-        inserted = []
-        at = new_text.find("\n")
-        while at >= 0:
-            inserted.append(start + at + 1)
-            at = new_text.find("\n", at + 1)
+        inserted = [start + s for s in line_starts(new_text)[1:]]
         edited._starts = starts[:before] + inserted + [s + shift for s in starts[after:]]
         edited._code_points = self._code_points and new_text.isascii() if self.encoding != UTF32 else True
         return edited
