@@ -152,7 +152,7 @@ def _read_otherwise(ins: Instruction) -> bool:
     """Does v0.12 read other flags or other heredocs than our tree in ``ins``?"""
     try:
         text = ins.text
-        if (not text.isascii() or ins.escape != "\\" or any(q in text for q in _QUOTE_AFTER_DASHES)) and (
+        if (not text.isascii() or ins.escape != "\\") and (
             _other_flags(ins) or _other_flags(_tree_target(ins))
         ):
             return True
@@ -285,8 +285,6 @@ _QUOTE_BYTES = frozenset(b"'\"")
 _BACKSLASH = ord("\\")
 # BuildKit's splitCommand: the instruction word ends at the first run of these.
 _COMMAND_SPLIT = re.compile(r"[\t\v\f\r ]+")
-# How a flag that reads as "--" starts.
-_QUOTE_AFTER_DASHES = ('--"', "--'", "--\\")
 
 
 def _other_flags(ins: Instruction) -> bool:
@@ -295,8 +293,6 @@ def _other_flags(ins: Instruction) -> bool:
     for flag in ins.syntax.flags:
         raw = flag.text
         if backtick and ("\\" in raw or ins.escape in raw):
-            return True
-        if flag.unquoted == "--":  # like a bare "--", this one ends the flags (quoted, we keep it)
             return True
         if not raw.isascii():
             data = raw.encode("utf-8", "surrogateescape")

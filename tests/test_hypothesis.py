@@ -198,9 +198,11 @@ MINIMAL_DISAGREEMENTS = [
     pytest.param("RUN --x=\u00a0--y=1 a b\n", id="nbsp-byte-ends-flag-before-flag"),
     pytest.param("ONBUILD RUN --x=\u00a0a b\n", id="nbsp-byte-ends-onbuild-trigger-flag"),
     # A flag word that reads as "--" (quotes dropped) ends the flags like a bare "--",
-    # in every BuildKit release; our tree keeps it as a flag, compat follows BuildKit.
+    # in every BuildKit release (the tree used to keep it as a flag).
     pytest.param('FROM --"\n', id="quoted-double-dash-flag-at-end"),
     pytest.param('RUN --"" --x a\n', id="quoted-double-dash-ends-flags"),
+    pytest.param("COPY --'' --from=x a b\n", id="single-quoted-double-dash-ends-flags"),
+    pytest.param('RUN --"" "a\n', id="quoted-double-dash-then-open-quote"),
     # v0.12 escapes in flags with a backslash whatever the escape directive (newer
     # BuildKit takes the directive's character, as our tree does).
     pytest.param("# escape=`\nRUN --x=a\\ b c\n", id="v0.12-flag-escape-is-backslash"),
