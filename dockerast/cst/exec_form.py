@@ -1,23 +1,31 @@
-"""Exec (JSON) form: BuildKit's test for it and its fallback to shell form.
+"""Exec (JSON) form: the strings of an array, and BuildKit's refusal of other arrays.
 
-Arguments that start with ``[`` and are a JSON array of strings are exec
-form.  Anything that is not valid JSON, or not an array, silently stays shell
-form.  A valid JSON array holding something other than strings is an error.
+The grammar tells the two forms apart: arguments that are a JSON array of
+strings are one ``EXEC_FORM`` token; anything else, valid JSON or not, is
+shell form.  BuildKit refuses one kind of shell form: a valid JSON array
+holding something other than strings.
 """
 
 from __future__ import annotations
 
 import json
-
-from dockerast.cst.grammar import GrammarError, parse_json_array
-
-_JSON_SPACE = " \t\n\r"
+import re
 
 NOT_STRING_ARRAY = "when using JSON array syntax, arrays must be comprised of strings only"
 
+# Inside an array of strings only the strings hold quotes (the grammar has
+# checked the array, escapes included): each quoted run is one string.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
-class NotStringArray(ValueError):
-    """A valid JSON array with a value that is not a string."""
+
+def exec_strings(array: str) -> list[tuple[str, int, int]]:
+    """The decoded strings of ``array``, the text of an ``EXEC_FORM`` token
+    without the whitespace before it, with their (start, end) in it."""
+    strings = []
+    for match in _STRING.finditer(array):
+        raw = match.group()
+        strings.append((json.loads(raw) if "\\" in raw else raw[1:-1], match.start(), match.end()))
+    return strings
 
 
 def _reject_constant(name: str) -> None:
@@ -25,31 +33,13 @@ def _reject_constant(name: str) -> None:
     raise ValueError(name)
 
 
-def parse_exec_form(arguments: str) -> list[tuple[str, int, int]] | None:
-    """The decoded strings of a JSON array with their (start, end) in ``arguments``.
-
-    None when ``arguments`` is shell form; raises :class:`NotStringArray` for
-    a JSON array of other values.
-    """
+def is_array_of_other_values(arguments: str) -> bool:
+    """Are shell-form ``arguments`` a JSON array nonetheless (so of values
+    that are not all strings), which BuildKit refuses?"""
     if not arguments.startswith("["):
-        return None
+        return False
     try:
-        tree = parse_json_array(arguments)
-    except GrammarError:
-        try:
-            value = json.loads(arguments, parse_constant=_reject_constant)
-        except ValueError:
-            return None
-        if isinstance(value, list):
-            raise NotStringArray(NOT_STRING_ARRAY) from None
-        return None
-    strings = []
-    for token in tree.children:
-        # The token holds the whitespace around the string, and the comma before it.
-        text = token.value
-        start = text.find('"')
-        raw = text[start:].rstrip(_JSON_SPACE)
-        value = json.loads(raw) if "\\" in raw else raw[1:-1]
-        start += token.start_pos
-        strings.append((value, start, start + len(raw)))
-    return strings
+        value = json.loads(arguments, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # Python's decoder gives up ~1,000 levels deep
+        return False
+    return isinstance(value, list)

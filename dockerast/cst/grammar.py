@@ -6,7 +6,8 @@ between calls, so one per escape character is shared by every thread.
 When ``lark-cython`` is installed (the ``fast`` extra) its lexer and parser
 run the same grammar about twice as fast; ``DOCKERAST_LARK=python`` forces
 the pure-Python backend.  Tokens are read through ``.value`` and
-``.start_pos``, which both backends provide.
+``.start_pos``, which both backends provide.  Tokens keep the whitespace
+before them: the reader strips it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 from lark.exceptions import LarkError
 from lark.lexer import LexerThread
 
-from dockerast.cst.text import GO_SPACE
 
-__all__ = ["BACKEND", "GrammarError", "Tree", "parse_json_array", "parse_logical_line", "parse_logical_lines"]
+__all__ = ["BACKEND", "GrammarError", "Tree", "parse_logical_line", "parse_logical_lines"]
 
 GrammarError = LarkError
 
@@ -50,24 +50,6 @@ def _grammar_text() -> str:
         return (Path(__file__).resolve().parents[2] / "grammar" / "dockerfile.lark").read_text(encoding="utf-8")
 
 
-_ARGUMENTS_LEAD = GO_SPACE.replace("\n", "")
-
-
-def _strip_arguments(token: Token) -> Token:
-    """ARGUMENTS without the whitespace the grammar matched before them."""
-    value = token.value
-    text = value.lstrip(_ARGUMENTS_LEAD)
-    cut = len(value) - len(text)
-    if isinstance(token, str):  # Lark's own Token is its text: make another
-        return type(token)(
-            token.type, text, token.start_pos + cut, token.line, token.column + cut, token.end_line, token.end_column, token.end_pos
-        )
-    token.value = text  # lark-cython's tokens are plain records
-    token.start_pos += cut
-    token.column += cut
-    return token
-
-
 @lru_cache(maxsize=2)
 def _parser(escape: str) -> Lark:
     regex_escape = "\\\\" if escape == "\\" else escape
@@ -75,9 +57,8 @@ def _parser(escape: str) -> Lark:
         _grammar_text().replace("ESCAPE", regex_escape),
         parser="lalr",
         lexer="contextual",
-        start=["instruction", "instructions", "json_array"],
+        start=["instruction", "instructions"],
         maybe_placeholders=False,
-        lexer_callbacks={"ARGUMENTS": _strip_arguments},
         # Lark keeps the analysed grammar in a cache file (keyed by the grammar
         # text), which cuts a command's start-up from ~90 ms to ~4 ms.
         cache=True,
@@ -85,7 +66,7 @@ def _parser(escape: str) -> Lark:
     )
 
 
-@cache  # two escape characters times three start symbols
+@cache  # two escape characters times two start symbols
 def _start(escape: str, start: str) -> Callable[[str], Tree]:
     """``_parser(escape).parse(text, start=start)`` without its per-call checks.
 
@@ -114,8 +95,3 @@ def parse_logical_line(line: str, escape: str) -> Tree:
 def parse_logical_lines(lines: list[str], escape: str) -> list[Tree]:
     """Parse several logical lines (none empty, none holding a newline) in one pass."""
     return _start(escape, "instructions")("\n".join(lines)).children
-
-
-def parse_json_array(text: str) -> Tree:
-    """Parse the arguments of an exec-form instruction as a JSON array of strings."""
-    return _start("\\", "json_array")(text)

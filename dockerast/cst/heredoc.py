@@ -127,7 +127,7 @@ def heredoc_openers(logical: str, escape: str) -> list[HeredocWord]:
     """The heredocs a logical instruction line opens: none unless RUN, COPY or ADD in shell form."""
     if "<<" not in logical:
         return []
-    from dockerast.cst.exec_form import NotStringArray, parse_exec_form  # noqa: PLC0415
+    from dockerast.cst.exec_form import is_array_of_other_values  # noqa: PLC0415
     from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line  # noqa: PLC0415
 
     try:
@@ -141,11 +141,8 @@ def heredoc_openers(logical: str, escape: str) -> list[HeredocWord]:
         tree = subtrees[0]
     if tree.data not in ("exec_or_shell", "json_or_words") or tree.children[0].value.lower() not in HEREDOC_COMMANDS:
         return []
-    arguments = [c for c in tree.children if getattr(c, "type", None) == "ARGUMENTS"]
-    if arguments:
-        try:
-            if parse_exec_form(arguments[0].value) is not None:
-                return []
-        except NotStringArray:
+    for child in tree.children:
+        kind = getattr(child, "type", None)
+        if kind == "EXEC_FORM" or (kind == "ARGUMENTS" and is_array_of_other_values(child.value.lstrip(GO_SPACE))):
             return []
     return heredocs_in_line(logical)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from dockerast.cst.exec_form import NotStringArray, parse_exec_form
+from dockerast.cst.exec_form import NOT_STRING_ARRAY, exec_strings, is_array_of_other_values
 from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line, parse_logical_lines
 from dockerast.cst.heredoc import HEREDOC_COMMANDS, heredocs_in_line, read_bodies
 from dockerast.cst.lexer import split
@@ -247,7 +247,7 @@ class _Reader:
 
     def read(self, tree: Tree) -> InstructionSyntax:
         children = tree.children
-        rule = str(tree.data)  # a Token, or a plain str from Lark's grammar cache
+        rule = tree.data
         keyword_token = children[0]
         shift = self.shift
         base = self.base
@@ -266,15 +266,18 @@ class _Reader:
         heredocs = ()
         for child in children[1:]:
             kind = getattr(child, "type", None)
-            if kind == "ARGUMENTS":
-                text = child.value
-                start = child.start_pos - shift
+            if kind == "ARGUMENTS" or kind == "EXEC_FORM":
+                # Both carry the whitespace before them.
+                value = child.value
+                text = value.lstrip(GO_SPACE)
+                start = child.start_pos - shift + len(value) - len(text)
                 if base >= 0:
                     arguments = new_word(text, base + start, base + start + len(text), start)
                 else:
                     arguments = word(text, start)
+                if kind == "EXEC_FORM":
+                    exec_form = self.exec_form(arguments)
             elif kind == "QUOTED_WORD":
-                # Words carry the whitespace before them.
                 value = child.value
                 text = value.lstrip(GO_SPACE)
                 start = child.start_pos - shift + len(value) - len(text)
@@ -302,28 +305,22 @@ class _Reader:
                 value = child.value
                 text = value.lstrip(GO_SPACE)
                 healthcheck_type = word(text, child.start_pos - shift + len(value) - len(text))
-            elif kind == "CHECK_ARGUMENTS":
+            elif kind == "CHECK_ARGUMENTS" or kind == "CHECK_EXEC_FORM":
                 value = child.value
                 text = value.lstrip(_SPLIT_SPACE)
                 arguments = word(text, child.start_pos - shift + len(value) - len(text))
+                if kind == "CHECK_EXEC_FORM":
+                    exec_form = self.exec_form(arguments)
         if trigger is not None and trigger.problem is not None:
             # BuildKit parses the trigger with the ONBUILD: its error is the ONBUILD's.
             problem = trigger.problem
-        if arguments is not None and rule in _EXEC_RULES and arguments.text[0] == "[":
-            try:
-                strings = parse_exec_form(arguments.text)
-            except NotStringArray as error:
-                strings = None
-                problem = Problem(str(error), arguments.span)
-            if strings is not None:
-                base = arguments.logical_start
-                exec_form = tuple([ExecArgument(v, self.span(base + s, base + e)) for v, s, e in strings])
-            elif rule == "json_or_words":
+        if exec_form is None and arguments is not None:
+            if rule in _EXEC_RULES and arguments.text[0] == "[" and is_array_of_other_values(arguments.text):
+                problem = Problem(NOT_STRING_ARRAY, arguments.span)
+            if rule == "json_or_words":
                 words = self.plain_words(arguments)
-        elif arguments is not None and rule == "json_or_words":
-            words = self.plain_words(arguments)
         if rule == "env" or rule == "label":
-            key_values, error = self.name_values(keyword_token.value.upper(), words)
+            key_values, error = self.name_values(keyword.text.upper(), words)
             if error is not None:
                 problem = error
         elif rule == "arg":
@@ -332,7 +329,7 @@ class _Reader:
             rule in _HEREDOC_RULES
             and exec_form is None
             and "<<" in self.logical
-            and keyword_token.value.lower() in HEREDOC_COMMANDS
+            and keyword.text.lower() in HEREDOC_COMMANDS
         ):
             heredocs, error = self.heredocs()
             if error is not None and problem is None:
@@ -349,6 +346,11 @@ class _Reader:
             healthcheck_type,
             problem,
         )
+
+    def exec_form(self, array: Word) -> tuple[ExecArgument, ...]:
+        base = array.logical_start
+        span = self.span
+        return tuple([ExecArgument(value, span(base + s, base + e)) for value, s, e in exec_strings(array.text)])
 
     def plain_words(self, arguments: Word) -> list[Word]:
         """COPY, ADD and VOLUME in shell form: the arguments split at whitespace."""
