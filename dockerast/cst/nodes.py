@@ -564,6 +564,16 @@ def new_word(text: str, start: int, end: int, logical_start: int) -> Word:
     return word
 
 
+def new_word_at(text: str, span: Span, logical_start: int) -> Word:
+    """``Word(text, span, logical_start)``."""
+    word = _new(Word)
+    set_text, set_word_span, set_logical_start = _set_word
+    set_text(word, text)
+    set_word_span(word, span)
+    set_logical_start(word, logical_start)
+    return word
+
+
 def new_key_value(key: str, value: str | None, key_span: Span, value_span: Span | None) -> KeyValue:
     """``KeyValue(key, value, key_span, value_span)``."""
     pair = _new(KeyValue)

@@ -14,6 +14,7 @@ file, listed by :attr:`Dockerfile.errors`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from dockerast.cst.exec_form import NOT_STRING_ARRAY, exec_strings, is_array_of_other_values
 from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line, parse_logical_lines
@@ -39,6 +40,7 @@ from dockerast.cst.nodes import (
     new_span,
     new_syntax,
     new_word,
+    new_word_at,
     unquote_flag,
 )
 from dockerast.cst.positions import LineIndex
@@ -220,7 +222,7 @@ class _Reader:
     ``start_pos - shift``.
     """
 
-    __slots__ = ("base", "ins", "logical", "shift")
+    __slots__ = ("base", "ins", "logical", "shift", "starts")
 
     def __init__(self, ins: Instruction, logical: str, lead: int, origin: int = 0) -> None:
         self.ins = ins
@@ -229,21 +231,36 @@ class _Reader:
         # read, ``lead`` where it starts in ``logical``.
         self.shift = origin - lead
         segments = ins.segments
-        # With one segment, a logical offset maps to ``base + offset``.
-        self.base = segments[0][0] if len(segments) == 1 else -1
+        # With one segment, a logical offset maps to ``base + offset``;
+        # otherwise through where each segment starts in ``logical``.
+        if len(segments) == 1:
+            self.base = segments[0][0]
+        else:
+            self.base = -1
+            self.starts = ins._logical_starts()
+
+    def span(self, start: int, end: int) -> Span:
+        base = self.base
+        if base >= 0:
+            return new_span(base + start, base + end)
+        # Most words of a continued line lie within one of its segments
+        # (Instruction.physical_span, without its calls); the others, and
+        # empty spans, which belong to the segment after the one they end,
+        # take the general mapping.
+        starts = self.starts
+        i = bisect_right(starts, start)
+        if start < end and i < len(starts) and end <= starts[i]:
+            i -= 1
+            base = self.ins.segments[i][0] - starts[i]
+            return new_span(base + start, base + end)
+        return self.ins.physical_span(start, end)
 
     def word(self, text: str, start: int) -> Word:
         """A word at ``start`` of the logical line."""
         base = self.base
         if base >= 0:
             return new_word(text, base + start, base + start + len(text), start)
-        return Word(text, self.ins.physical_span(start, start + len(text)), start)
-
-    def span(self, start: int, end: int) -> Span:
-        base = self.base
-        if base >= 0:
-            return new_span(base + start, base + end)
-        return self.ins.physical_span(start, end)
+        return new_word_at(text, self.span(start, start + len(text)), start)
 
     def read(self, tree: Tree) -> InstructionSyntax:
         children = tree.children
