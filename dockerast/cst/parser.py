@@ -169,26 +169,35 @@ def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction])
     The same result as reading them one by one (:func:`parse_instruction_syntax`),
     without the cost of starting the parser once per instruction.
     """
-    pending = [ins for ins in instructions if not ins._syntax]
-    by_escape: dict[str, list[tuple[Instruction, str, int, str]]] = {}
-    for ins in pending:
-        logical = ins.logical
-        line = logical.strip(GO_SPACE)
+    # Per escape character: the instructions and their stripped lines.
+    batches: dict[str, tuple[list[Instruction], list[str]]] = {}
+    for ins in instructions:
+        if ins._syntax:
+            continue
+        line = ins.logical.strip(GO_SPACE)
         if line and "\n" not in line:
-            by_escape.setdefault(ins.escape, []).append((ins, logical, len(logical) - len(logical.lstrip(GO_SPACE)), line))
+            batch = batches.get(ins.escape)
+            if batch is None:
+                batch = batches[ins.escape] = ([], [])
+            batch[0].append(ins)
+            batch[1].append(line)
         else:
             ins.syntax  # noqa: B018  (read alone)
-    for escape, batch in by_escape.items():
+    for escape, (pending, lines) in batches.items():
         try:
-            trees = parse_logical_lines([line for *_, line in batch], escape)
+            trees = parse_logical_lines(lines, escape)
             origin = 0
-            for (ins, logical, lead, line), tree in zip(batch, trees):
+            for ins, line, tree in zip(pending, lines, trees):
                 if not ins._syntax:
+                    logical = ins.logical
+                    # The line starts where ``logical`` does, but after a first
+                    # segment that held only the escape character.
+                    lead = 0 if logical[0] == line[0] else len(logical) - len(logical.lstrip(GO_SPACE))
                     ins._syntax.append(_Reader(ins, logical, lead, origin).read(tree))
                 origin += len(line) + 1
         except (GrammarError, RecursionError):
             # Every line reads alone (deeply nested ONBUILDs report a problem there).
-            for ins, *_ in batch:
+            for ins in pending:
                 ins.syntax  # noqa: B018
 
 
