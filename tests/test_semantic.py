@@ -10,9 +10,12 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dockerast
 from dockerast.cst.nodes import Span
+from dockerast.cst.parser import read_instructions
 from dockerast.semantic.model import MetaArg, SemanticProblem, StageReference, analyze
 from dockerast.semantic.platform import Platform, automatic_platform_args, parse_platform
 from dockerast.semantic.references import MountField, mount_fields
@@ -918,3 +921,80 @@ def test_cli_parse_lists_stages():
         "stage 0: FROM golang:1.26.4-alpine AS builder (10 instructions)",
         "stage 1: FROM alpine:3.19 (9 instructions)",
     ]
+
+
+# -- what the analysis reads ----------------------------------------------------
+
+# Lines that the analysis reads the syntax of, or may skip: flags that may or
+# may not name a stage, also in ONBUILD triggers and before the first FROM.
+LINES = [
+    "FROM alpine AS a\n", "FROM a\n", "ARG A=1\n", "ENV E=$A\n", "RUN echo --from\n", "RUN true\n",
+    "RUN --mount=type=cache,target=/c true\n", "RUN --mount=from=a,target=/c true\n",
+    'RUN --mount="from=a" true\n', "RUN --mount=type=bind,FROM=a,x=\\\"y true\n", "COPY --from=a /a /b\n",
+    "COPY a b\n", 'COPY --mount=x --"from"=a /a /b\n', "ONBUILD COPY --from=a /a /b\n", "ONBUILD RUN true\n",
+    "LABEL l=1\n", "CMD [\"x\"]\n", "RUNN x\n", "COPY \\\n --fr\\\nom=a /a /b\n",
+]
+
+
+def _state(model) -> tuple:
+    count = len(model.tree.instructions)
+    return (
+        model.meta_args,
+        model.stages,
+        model.stage_references,
+        model.problems,
+        tuple(dict(model.scope_at(i).values) for i in range(count)),
+        tuple(model.dependencies(s.index) for s in model.stages),
+    )
+
+
+def test_the_analysis_reads_only_the_syntax_it_needs():
+    tree = dockerast.parse(
+        "ARG A\nRUN x\nFROM a AS b\nRUN echo\nRUN --mount=type=cache,target=/c x\nCOPY --from=b /a /b\n"
+        "COPY a b\nENV E=1\nLABEL l=1\nONBUILD RUN x\nRUNN x\n"
+    )
+    analyze(tree)
+    read = [bool(ins._syntax) for ins in tree.instructions]
+    assert read == [True, True, True, False, True, True, False, True, False, True, False]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=10))
+def test_a_model_is_the_same_whatever_was_read_before(lines):
+    text = "".join(lines)
+    tree = dockerast.parse(text)
+    read_instructions(tree.instructions)
+    assert _state(model_of(text)) == _state(analyze(tree))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["from", "FROM", "fRoM", "fro", "m", "=", ",", "a", '\\"', "$"]), max_size=8).map("".join))
+def test_mount_references_are_those_of_the_csv_fields(value):
+    model = model_of(f"FROM alpine AS a\nRUN --mount={value} true\n")
+    flag = model.tree.instructions[1].flag("mount")
+    references = [r.text for r in model.stage_references if r.kind == "mount-from"]
+    failed = any(p.message.startswith("failed to parse csv mounts") for p in model.problems)
+    if flag is None or flag.value is None:
+        assert (references, failed) == ([], False)
+        return
+    try:
+        fields = mount_fields(flag.value)
+    except ValueError:
+        assert (references, failed) == ([], True)
+        return
+    assert not failed
+    assert references == [f.value for f in fields if f.key == "from" and f.value is not None]
+
+
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        ('COPY --"from"=a /a /b\n', "copy-from"),
+        ("COPY --fr\\om=a /a /b\n", "copy-from"),
+        ("RUN --'mount'=type=bind,from=a,target=/t true\n", "mount-from"),
+        ("ONBUILD COPY --f'rom'=a /a /b\n", "copy-from"),
+    ],
+)
+def test_a_flag_name_written_with_quotes_or_escapes_names_a_stage(line, kind):
+    model = model_of("FROM alpine AS a\nFROM a\n" + line)
+    assert [(r.kind, r.stage) for r in model.stage_references if r.kind != "from"] == [(kind, 0)]

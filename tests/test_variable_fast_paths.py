@@ -1,6 +1,8 @@
 """The word processor reads ordinary characters a run at a time; these cases
 mix long runs with every character that ends one (``$``, quotes, the escape,
 ``<``, a ``${...}`` terminator) under each option, and pin the outcome.
+:meth:`ShellLex.expand` reads simple words (``$name``, ``${name}``, one pair
+of quotes) without the word processor: it must give what the processor gives.
 
 Also the shortcuts of the variable rules: the words they skip for holding no
 ``$``, the bounded edit distance and the ASCII case fold of secret names.
@@ -11,6 +13,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dockerast
 from dockerast.rules import CheckConfig, run_rules
@@ -75,6 +79,64 @@ def test_runs(lex: ShellLex, word: str, expected, references) -> None:
     assert [(r.name, r.start, r.end) for r in lex.find_variable_references(word)] == references
     if lex.escape in ("\\", "`") and lex == ShellLex(lex.escape):
         assert find_variable_references(word, lex.escape) == lex.find_variable_references(word)
+
+
+LEXERS = [
+    ShellLex(),
+    ShellLex("`"),
+    ShellLex("$"),
+    ShellLex('"'),
+    ShellLex(raw_quotes=True),
+    ShellLex(raw_escapes=True),
+    ShellLex(skip_process_quotes=True),
+    ShellLex(skip_unset_env=True),
+    ShellLex(case_insensitive_env=True),
+]
+# Values holding what would be special in a word: they are never read again.
+EXPAND_ENV = {**ENV, "_1": "$A", "é": "'q'", "a": "\\"}
+
+
+def _expanded(expand):
+    try:
+        return expand()
+    except ExpansionError as error:
+        return str(error)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("$A", "x  y"),
+        ("${AB}/$E/$UNSET.", "ab//."),
+        ('"$A-$AB"', "x  y-ab"),
+        ("'$A'", "$A"),
+        ('"it\'s <$AB>\ufeff"', "it's <ab>\ufeff"),
+        ("$ABé", ""),  # the name goes on past its ASCII part: ABé is unset
+        ("$Aé!", "accent!"),
+        ("a$", "a$"),
+        ("\ufeff$A", "x  y"),
+    ],
+)
+def test_expand_simple_words(word: str, expected: str) -> None:
+    lex = ShellLex()
+    assert lex.expand(word, ENV) == expected == lex.process_word(word, ENV).result
+
+
+# Words near the simple ones: references and text, perhaps in one pair of quotes.
+NEAR_SIMPLE = st.builds(
+    lambda quote, pieces: quote + "".join(pieces) + quote,
+    st.sampled_from(["", "'", '"']),
+    st.lists(st.sampled_from(["$A", "${AB}", "$Aé", "$_1", "$1", "${A:-x}", "$", "x", "é", "'", '"', "<", "\ufeff", "}", "\\"])),
+)
+
+
+@settings(max_examples=1000)
+@given(
+    st.one_of(NEAR_SIMPLE, st.text(alphabet=list("$${}\"'<\\`aAB_1é: -/#%?+\ufeff"), max_size=16)),
+    st.sampled_from(LEXERS),
+)
+def test_expand_gives_the_result_of_process_word(word: str, lex: ShellLex) -> None:
+    assert _expanded(lambda: lex.expand(word, EXPAND_ENV)) == _expanded(lambda: lex.process_word(word, EXPAND_ENV).result)
 
 
 def test_levenshtein_limit() -> None:

@@ -43,10 +43,11 @@ the build.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from operator import is_
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from types import MappingProxyType
 
 from dockerast.cst.parser import read_instructions
@@ -71,7 +72,7 @@ from dockerast.cst.nodes import (
     VolumeInstruction,
     WorkdirInstruction,
 )
-from dockerast.semantic.platform import Platform, automatic_platform_args, parse_platform
+from dockerast.semantic.platform import PLATFORM_ARG_NAMES, Platform, automatic_platform_args, parse_platform
 from dockerast.semantic.references import StageReference, flag_value_span, mount_fields, stage_index_of
 from dockerast.semantic.scope import (
     EMPTY_SCOPE,
@@ -375,8 +376,6 @@ def analyze(
     inputs (global scope, stage names, the stage it is built FROM) did not
     change is not read again.
     """
-    # The model reads most instructions: read them in one pass of the grammar.
-    read_instructions(tree.instructions)
     memo = previous._memo if previous is not None else None
     return _Analysis(tree, dict(build_args or {}), target_platform, build_platform, target, memo).run()
 
@@ -404,8 +403,8 @@ class PlatformProbe:
         if self._named is None:
             analysis, stages = self._analysis, self._model.stages
             first_from = stages[0].from_index if stages else len(self._model.tree.instructions)
-            platform_args = analysis.platform_args(stages[-1].name if stages else None)
-            analysis.global_scope, _ = analysis.meta_args(Scope.of(platform_args), first_from)
+            platform_scope = analysis.platform_scope(stages[-1].name if stages else None)
+            analysis.global_scope, _ = analysis.meta_args(platform_scope, first_from)
             analysis.global_values = analysis.global_scope.values
             self._named = {}
             for stage in stages:
@@ -430,7 +429,7 @@ class PlatformProbe:
         stage = self._model.stages[position]
         ins = stage.instructions[0]
         assert isinstance(ins, FromInstruction)
-        return self._analysis.platform_of(stage.from_index, ins)[1] or self._analysis.target_platform
+        return self._analysis.platform_of(stage.from_index, ins)[2] or self._analysis.target_platform
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -492,19 +491,21 @@ class _Analysis:
         self.problems: list[SemanticProblem] = []
         self.references: list[StageReference] = []
         self.global_expansions: dict[str, tuple[str | None, str | None]] = {}
+        # The instructions that may name a stage, in order; see read_syntax.
+        self.naming: list[int] = []
 
     def problem(self, index: int, message: str, span: Span | None = None) -> None:
         self.problems.append(SemanticProblem(index, message, span))
 
-    def prepare(self) -> tuple[list[int], list[str | None], dict[str, str], tuple[MetaArg, ...]]:
+    def prepare(self) -> tuple[list[int], list[str | None], Mapping[str, str], tuple[MetaArg, ...]]:
         """The FROM lines, stage names, platform ARGs and meta ARGs; sets the global scope."""
         instructions = self.tree.instructions
-        froms = [i for i, ins in enumerate(instructions) if isinstance(ins, FromInstruction)]
+        froms = self.read_syntax()
         names = [_stage_name(instructions[i]) for i in froms]
-        platform_args = self.platform_args(names[-1] if names else None)
+        platform_scope = self.platform_scope(names[-1] if names else None)
 
         first_from = froms[0] if froms else len(instructions)
-        global_scope, meta_args = self.meta_args(Scope.of(platform_args), first_from)
+        global_scope, meta_args = self.meta_args(platform_scope, first_from)
         self.global_scope = global_scope
         self.global_values = global_scope.values
 
@@ -512,36 +513,63 @@ class _Analysis:
         # the last stage of a name winning (``findStateByName``).
         self.final_names = {name: position for position, name in enumerate(names) if name is not None}
         self.stage_count = len(froms)
-        return froms, names, platform_args, meta_args
+        return froms, names, platform_scope.args, meta_args
 
-    def platform_args(self, last_stage_name: str | None) -> dict[str, str]:
+    def read_syntax(self) -> list[int]:
+        """Read the syntax of the instructions the analysis looks into, all in one
+        pass of the grammar, and return where the FROMs are.
+
+        Syntax costs more to read than the rest of the analysis, and most
+        instructions (RUN, CMD, LABEL...) need not be read: they read theirs
+        if someone asks.  Read are every FROM, ARG, ENV and ONBUILD, the COPY
+        and RUN that :func:`_may_name_stage`, and before the first FROM every
+        instruction but unknown ones (a problem names their keyword).  The
+        ONBUILDs, COPYs and RUNs that may name a stage are kept in ``naming``.
+        """
+        froms: list[int] = []
+        read: list[Instruction] = []
+        naming = self.naming
+        for index, ins in enumerate(self.tree.instructions):
+            if isinstance(ins, FromInstruction):
+                froms.append(index)
+            elif isinstance(ins, (ArgInstruction, EnvInstruction)):
+                pass
+            elif isinstance(ins, OnbuildInstruction) or (froms and _may_name_stage(ins)):
+                naming.append(index)
+            elif froms or isinstance(ins, UnknownInstruction):
+                continue
+            read.append(ins)
+        read_instructions(read)
+        return froms
+
+    def platform_scope(self, last_stage_name: str | None) -> Scope:
+        """The global scope before the meta ARGs: the automatic platform ARGs."""
         target_stage = self.target or last_stage_name or ""
-        platform_args = automatic_platform_args(self.target_platform, self.build_platform, target_stage)
-        for key in platform_args:
-            if key in self.build_args:  # platform.go, ``defaultArgs``: build args override them
-                platform_args[key] = self.build_args[key]
-        return platform_args
+        # platform.go, ``defaultArgs``: build args override them.
+        overrides = tuple((key, value) for key, value in self.build_args.items() if key in PLATFORM_ARG_NAMES)
+        return _platform_scope(self.target_platform, self.build_platform, target_stage, overrides)
 
-    def platform_of(self, from_index: int, ins: FromInstruction) -> tuple[str | None, Platform | None]:
-        """What the ``--platform`` of a FROM says, expanded and parsed; None for
-        either without the flag or when it is unusable (a problem then says why)."""
+    def platform_of(self, from_index: int, ins: FromInstruction) -> tuple[str | None, str | None, Platform | None]:
+        """What the ``--platform`` of a FROM says: as written, expanded and
+        parsed; None for each without the flag, the last two None when it is
+        unusable (a problem then says why)."""
         raw = ins.platform
         # BuildKit ignores an empty --platform= (``if v := st.Platform; v != ""``).
         if not raw:
-            return None, None
+            return raw, None, None
         flag = ins.flag("platform")
         span = flag.value_span if flag else None
         expanded = self.expand_global(from_index, raw, span)
         if expanded == "":
             self.problem(from_index, f"empty platform value from expression {raw}", span)
-            return None, None
+            return raw, None, None
         if expanded is None:
-            return None, None
+            return raw, None, None
         try:
-            return expanded, parse_platform(expanded)
+            return raw, expanded, parse_platform(expanded)
         except ValueError as error:
             self.problem(from_index, f"failed to parse platform {raw}: {error}", span)
-            return expanded, None
+            return raw, expanded, None
 
     def run(self) -> SemanticModel:
         instructions = self.tree.instructions
@@ -557,11 +585,10 @@ class _Analysis:
         reusable = self.reusable_memos(names)
         for position, from_index in enumerate(froms):
             end = froms[position + 1] if position + 1 < len(froms) else len(instructions)
-            own = instructions[from_index:end]
             memo = reusable[position] if reusable is not None else None
             if memo is not None and (
                 # (the same nodes, as an incremental parse keeps them, compare at C speed)
-                memo.stage.instructions != own
+                memo.stage.instructions != instructions[from_index:end]
                 or (memo.stage.base_stage is not None and memos[memo.stage.base_stage] is not reusable[memo.stage.base_stage])
             ):
                 memo = None
@@ -587,7 +614,8 @@ class _Analysis:
                 triggers = _onbuild_triggers(stages[stage.base_stage])
             for trigger in triggers:
                 start = self.step(start, trigger, from_index)
-            final_scopes.append(self.stage_scopes(stage, start))
+            final_scope, declared = self.stage_scopes(stage, start)
+            final_scopes.append(final_scope)
 
             direct, onbuild = self.stage_references(stage)
             onbuild_refs.append(onbuild)
@@ -600,11 +628,11 @@ class _Analysis:
                 _StageMemo(
                     stage=stage,
                     scopes=tuple(self.scopes[from_index:end]),
-                    declared={i - from_index: self.declared[i] for i in range(from_index, end) if i in self.declared},
+                    declared=declared,
                     problems=tuple(self.problems[problems_before:]),
                     references=tuple(self.references[references_before:]),
                     onbuild=tuple(onbuild),
-                    final_scope=final_scopes[-1],
+                    final_scope=final_scope,
                     dependencies=dependencies[-1],
                 )
             )
@@ -614,7 +642,7 @@ class _Analysis:
             build_args=MappingProxyType(dict(self.build_args)),
             target_platform=self.target_platform,
             build_platform=self.build_platform,
-            platform_args=MappingProxyType(platform_args),
+            platform_args=platform_args,
             meta_args=meta_args,
             global_scope=global_scope,
             stages=tuple(stages),
@@ -708,19 +736,21 @@ class _Analysis:
     ) -> Stage:
         ins = self.tree.instructions[from_index]
         assert isinstance(ins, FromInstruction)
+        name_span = ins.stage_name_span
         if name is not None and not _VALID_STAGE_NAME.match(name):
             self.problem(
                 from_index,
                 f"invalid name for build stage: {ins.stage_name!r}, name can't start with a number or contain symbols",
-                ins.stage_name_span,
+                name_span,
             )
         base_name = ins.image
-        expanded_base = self.expand_global(from_index, base_name, ins.image_span)
+        base_name_span = ins.image_span
+        expanded_base = self.expand_global(from_index, base_name, base_name_span)
         if expanded_base == "":
-            self.problem(from_index, f"base name ({base_name}) should not be blank", ins.image_span)
+            self.problem(from_index, f"base name ({base_name}) should not be blank", base_name_span)
             expanded_base = None
 
-        expanded_platform, parsed_platform = self.platform_of(from_index, ins)
+        platform, expanded_platform, parsed_platform = self.platform_of(from_index, ins)
 
         base_stage = earlier_names.get(expanded_base) if expanded_base is not None else None
         if base_stage is not None:
@@ -728,21 +758,20 @@ class _Analysis:
             effective = stages[base_stage].effective_platform
         else:
             effective = parsed_platform or self.target_platform
-        if ins.image_span is not None:
+        if base_name_span is not None:
             self.references.append(
-                StageReference("from", from_index, base_name, ins.image_span, expanded_base, base_stage, position)
+                StageReference("from", from_index, base_name, base_name_span, expanded_base, base_stage, position)
             )
-        indices = tuple(range(from_index, end))
         return Stage(
             index=position,
             name=name,
-            name_span=ins.stage_name_span,
+            name_span=name_span,
             from_index=from_index,
-            instruction_indices=indices,
-            instructions=tuple(self.tree.instructions[i] for i in indices),
+            instruction_indices=tuple(range(from_index, end)),
+            instructions=self.tree.instructions[from_index:end],
             base_name=base_name,
-            base_name_span=ins.image_span,
-            platform=ins.platform,
+            base_name_span=base_name_span,
+            platform=platform,
             expanded_base_name=expanded_base,
             expanded_platform=expanded_platform,
             base_stage=base_stage,
@@ -755,7 +784,7 @@ class _Analysis:
         cached = self.global_expansions.get(word)
         if cached is None:
             try:
-                cached = (self.lex.process_word(word, self.global_values).result, None)
+                cached = (self.lex.expand(word, self.global_values), None)
             except ExpansionError as error:
                 cached = (None, str(error))
             self.global_expansions[word] = cached
@@ -764,16 +793,20 @@ class _Analysis:
             self.problem(index, error, span)
         return value
 
-    def stage_scopes(self, stage: Stage, scope: Scope) -> Scope:
-        """Record the scope before each instruction of ``stage``; return the final one."""
-        instructions = self.tree.instructions
-        self.scopes[stage.from_index] = self.global_scope
-        self.stage_of[stage.from_index] = stage.index
-        for index in stage.instruction_indices[1:]:
-            self.scopes[index] = scope
-            self.stage_of[index] = stage.index
-            scope = self.step(scope, instructions[index], index, record=True)
-        return scope
+    def stage_scopes(self, stage: Stage, scope: Scope) -> tuple[Scope, dict[int, tuple[Declared, ...]]]:
+        """Record the scope before each instruction of ``stage``; return the final
+        one, and what its ARGs and ENVs declared by their offset in the stage."""
+        from_index = stage.from_index
+        scopes = self.scopes
+        scopes[from_index] = self.global_scope
+        self.stage_of[from_index : from_index + len(stage.instructions)] = [stage.index] * len(stage.instructions)
+        declared = {}
+        for index, ins in enumerate(stage.instructions[1:], from_index + 1):
+            scopes[index] = scope
+            if isinstance(ins, (ArgInstruction, EnvInstruction)):
+                scope = self.step(scope, ins, index, record=True)
+                declared[index - from_index] = self.declared[index]
+        return scope, declared
 
     def step(self, scope: Scope, ins: Instruction, index: int, record: bool = False) -> Scope:
         """The scope after ``ins`` (an instruction of a stage, or an ONBUILD trigger)."""
@@ -799,10 +832,18 @@ class _Analysis:
         those of its ONBUILD triggers."""
         direct: list[StageReference] = []
         onbuild: list[StageReference] = []
-        for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
-            direct.extend(self.instruction_references(ins, index, stage, onbuild=False))
-            if isinstance(ins, OnbuildInstruction) and ins.trigger is not None:
-                onbuild.extend(self.instruction_references(ins.trigger, index, stage, onbuild=True))
+        naming = self.naming
+        first = bisect_right(naming, stage.from_index)
+        last = bisect_left(naming, stage.from_index + len(stage.instructions), first)
+        instructions = self.tree.instructions
+        for index in naming[first:last]:
+            ins = instructions[index]
+            if not isinstance(ins, OnbuildInstruction):
+                direct.extend(self.instruction_references(ins, index, stage, onbuild=False))
+                continue
+            trigger = ins.trigger
+            if trigger is not None and _may_name_stage(trigger):
+                onbuild.extend(self.instruction_references(trigger, index, stage, onbuild=True))
         self.references.extend(direct)
         self.references.extend(onbuild)
         return direct, onbuild
@@ -810,10 +851,8 @@ class _Analysis:
     def instruction_references(
         self, ins: Instruction, index: int, stage: Stage, onbuild: bool
     ) -> list[StageReference]:
+        """The references of a COPY or RUN that :func:`_may_name_stage`."""
         found: list[StageReference] = []
-        logical = ins.logical
-        if "--from" not in logical and "--mount" not in logical:
-            return found  # BuildKit's flag names are case-sensitive: nothing to read here
         if isinstance(ins, CopyInstruction):
             flag = ins.flag("from")
             if flag is not None and flag.value:
@@ -840,8 +879,14 @@ class _Analysis:
         self, ins: Instruction, flag: Flag, index: int, stage: Stage, onbuild: bool
     ) -> list[StageReference]:
         """``parseMount`` / ``detectRunMount``: the ``from`` of each ``--mount``, by name only."""
+        mount = flag.value or ""
+        # Most mounts (caches, secrets...) name no stage: without a ``"`` the
+        # CSV reader cannot fail, and a key lower-cased to ``from`` is written
+        # with the letters of "from" (no other character lower-cases to one).
+        if '"' not in mount and "from" not in mount.lower():
+            return []
         try:
-            fields = mount_fields(flag.value or "")
+            fields = mount_fields(mount)
         except ValueError as error:
             self.problem(index, f"failed to parse csv mounts: {error}", flag.value_span)
             return []
@@ -863,7 +908,7 @@ class _Analysis:
     def copy_from_stage(self, value: str, index: int, span: Span) -> int | None:
         """``toCommand``: no variables; a number is an index; otherwise a name, any case."""
         try:
-            unchanged = self.lex.process_word(value, {}).result == value
+            unchanged = self.lex.expand(value, {}) == value
         except ExpansionError:
             unchanged = False
         if not unchanged:
@@ -881,6 +926,32 @@ class _Analysis:
             self.problem(index, f"invalid stage index {number}", span)
             return None
         return self.final_names.get(value.lower())
+
+
+@lru_cache(maxsize=64)  # a scope is immutable, and builds repeat the same few platforms
+def _platform_scope(target: Platform, build: Platform, target_stage: str, overrides: tuple[tuple[str, str], ...]) -> Scope:
+    platform_args = automatic_platform_args(target, build, target_stage)
+    platform_args.update(overrides)
+    return Scope.of(platform_args)
+
+
+def _may_name_stage(ins: Instruction) -> bool:
+    """Whether ``ins`` is a COPY or RUN with a flag that may name a stage
+    (``--from``, ``--mount``), so that its syntax must be read.
+
+    BuildKit's flag names are case-sensitive, so no other spelling names a
+    stage, but quotes and escapes may stand inside one (``--"from"=a`` is
+    ``--from=a``): a line that holds them is looked at without them.
+    """
+    if not isinstance(ins, (CopyInstruction, RunInstruction)):
+        return False
+    logical = ins.logical
+    if "--from" in logical or "--mount" in logical:
+        return True
+    if "--" not in logical or not ('"' in logical or "'" in logical or ins.escape in logical):
+        return False
+    bare = logical.replace('"', "").replace("'", "").replace(ins.escape, "")
+    return "--from" in bare or "--mount" in bare
 
 
 def _stage_name(ins: Instruction) -> str | None:

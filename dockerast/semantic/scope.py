@@ -30,6 +30,8 @@ NON_ENV_ARGS = frozenset({"BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAG
 
 
 def _frozen(mapping: Mapping) -> Mapping:
+    """A read-only copy of ``mapping``.  The functions below wrap the dicts they
+    build without copying them: nothing else holds those, so they never change."""
     return MappingProxyType(dict(mapping))
 
 
@@ -110,7 +112,7 @@ def declare_meta_args(
             values[pair.key] = value
         args[pair.key] = values.get(pair.key) if value is None else value
         declared.append(Declared(pair.key, value, error))
-    return Scope(_frozen(args), scope.env, _frozen(values)), tuple(declared)
+    return Scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
 
 
 def declare_stage_args(
@@ -149,7 +151,7 @@ def declare_stage_args(
             values[name] = value
         args[name] = args.get(name) if value is None else value
         declared.append(Declared(name, value, error))
-    return Scope(_frozen(args), scope.env, _frozen(values)), tuple(declared)
+    return Scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
 
 
 def set_env(scope: Scope, pairs: Iterable[KeyValue], lex: ShellLex) -> tuple[Scope, tuple[Declared, ...]]:
@@ -165,15 +167,15 @@ def set_env(scope: Scope, pairs: Iterable[KeyValue], lex: ShellLex) -> tuple[Sco
     declared = []
     for pair in pairs:
         try:
-            key = lex.process_word(pair.key, before).result
-            value = lex.process_word(pair.value or "", before).result
+            key = lex.expand(pair.key, before)
+            value = lex.expand(pair.value or "", before)
         except ExpansionError as error:
             declared.append(Declared(pair.key, None, error))
             continue
         env[key] = value
         values[key] = value
         declared.append(Declared(key, value))
-    return Scope(scope.args, _frozen(env), _frozen(values)), tuple(declared)
+    return Scope(scope.args, MappingProxyType(env), MappingProxyType(values)), tuple(declared)
 
 
 def _resolve_default(
@@ -184,6 +186,6 @@ def _resolve_default(
     if pair.value is None:
         return None, None
     try:
-        return lex.process_word(pair.value, values).result, None
+        return lex.expand(pair.value, values), None
     except ExpansionError as error:
         return None, error

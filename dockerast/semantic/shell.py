@@ -186,6 +186,21 @@ class ShellLex:
             unmatched=frozenset(expansion.unmatched),
         )
 
+    def expand(self, word: str, env: Mapping[str, str]) -> str:
+        """``process_word(word, env).result``: the expanded text alone, for the
+        many callers that need nothing else.  Raises like :meth:`process_word`."""
+        if self._is_plain(word):
+            return word
+        # Most other words hold only ``$name`` and ``${name}``, maybe inside a
+        # pair of quotes: read those directly.  Where the escape character,
+        # unset names kept as written or names folded to upper case come in,
+        # the word processor reads them.
+        if self.escape not in word and not (self.skip_unset_env or self.case_insensitive_env):
+            simple = _expand_simple(word, env, not (self.raw_quotes or self.skip_process_quotes))
+            if simple is not None:
+                return simple
+        return _Expansion(self, word, env).run()[0]
+
     def _is_plain(self, word: str) -> bool:
         """True when nothing in ``word`` is special: expansion leaves it as it is."""
         return _SPECIAL.search(word) is None and self.escape not in word
@@ -240,6 +255,57 @@ def _one_of(chars: str) -> re.Pattern[str]:
     if pattern is None:
         pattern = _ONE_OF[chars] = re.compile("[" + "".join(re.escape(ch) for ch in chars) + "]")
     return pattern
+
+
+# What a simple word has no room for, outside quotes (see _expand_simple).
+_NOT_SIMPLE = re.compile("['\"<\ufeff]")
+# ``name`` or ``{name}`` after a ``$``: an ASCII name that ends before a
+# character that could continue it (read_name goes on past ASCII).
+_SIMPLE_REFERENCE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_]|[^\x00-\x7f])|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_simple(word: str, env: Mapping[str, str], quotes: bool) -> str | None:
+    """The result of expanding ``word``, when it is simple; None otherwise.
+
+    For a word without the escape character, looked up with exact names and
+    unset names expanding to nothing (the caller checks all three).  Simple
+    is: no quote, ``<`` or byte order mark, and every ``$`` starting a
+    ``$name`` or ``${name}`` (:func:`_substitute_names`); or, when ``quotes``
+    are read, one pair of quotes around the whole word, whose inside a
+    single-quoted word keeps as it is and a double-quoted one expands as
+    above (in double quotes ``'``, ``<`` and a byte order mark are text).
+    These are the words the word processor reads as copied runs, names and
+    one quoted string, with no other rule applying.
+    """
+    if _NOT_SIMPLE.search(word) is None:
+        return _substitute_names(word, env)
+    if not quotes or len(word) < 2 or word[0] != word[-1]:
+        return None
+    inside = word[1:-1]
+    if word[0] == "'" and "'" not in inside:
+        return inside
+    if word[0] == '"' and '"' not in inside:
+        return _substitute_names(inside, env)
+    return None
+
+
+def _substitute_names(text: str, env: Mapping[str, str]) -> str | None:
+    """``text`` with each ``$name`` and ``${name}`` replaced by the value of
+    ``name``, or by nothing when it is unset; None if a ``$`` starts anything else."""
+    if "$" not in text:
+        return text
+    head, *pieces = text.split("$")
+    out = [head]
+    for piece in pieces:
+        reference = _SIMPLE_REFERENCE.match(piece)
+        if reference is None:
+            return None
+        try:
+            out.append(env[reference.group(1) or reference.group(2)])
+        except KeyError:
+            pass
+        out.append(piece[reference.end() :])
+    return "".join(out)
 
 
 def _plain_fields(word: str) -> list[str]:
