@@ -9,6 +9,9 @@ files loaded as bytes before timing, decoded as UTF-8 with surrogateescape):
   (b') the same tree read with ``read_instructions`` (one grammar pass per
       file, what ``tree.errors`` and the semantic model use), when available;
   (c) (b) + the semantic model ``dockerast.semantic.model.analyze(tree)``;
+  (c') the semantic model from text, ``analyze(dockerast.parse(text))``: the
+      model reads the syntax of the instructions it looks into (FROM, ARG,
+      ENV, ONBUILD, flags that may name a stage), the others stay unread;
   (d) ``dockerfile.parse_string`` (PyPI ``dockerfile``: BuildKit's Go parser
       v0.12 through cgo);
   (e) ``dockerfile_parse.DockerfileParser(fileobj=...).structure``.
@@ -128,9 +131,14 @@ def make_parsers() -> dict[str, tuple[str, Callable[[str, bytes], object] | None
             force_syntax(tree)
             return tree, analyze(tree)
 
+        def model_only(text: str, data: bytes):
+            return analyze(dockerast.parse(text))
+
         parsers["c"] = ("(c) (b) + semantic analyze(tree)", semantic, "")
+        parsers["C"] = ("(c') analyze(dockerast.parse(text))", model_only, "")
     else:
         parsers["c"] = ("(c) (b) + semantic analyze(tree)", None, note)
+        parsers["C"] = ("(c') analyze(dockerast.parse(text))", None, note)
 
     try:
         import dockerfile  # noqa: PLC0415
@@ -249,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="directory of Dockerfiles (recursive)")
     ap.add_argument("--repeat", type=int, default=5, help="timed passes per parser; the best one counts (default 5)")
-    ap.add_argument("--only", default="abBcde", help="which parsers to run, e.g. 'abd' (default: abBcde; B is (b'))")
+    ap.add_argument("--only", default="abBcCde", help="which parsers to run, e.g. 'abd' (default: abBcCde; B is (b'), C (c'))")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     ap.add_argument("--profile", action="store_true", help="cProfile one pass of (b) and print the top functions")
     ap.add_argument("--profile-top", type=int, default=30)

@@ -188,6 +188,9 @@ class Instruction:
     # The heredoc openers the split found on this line, so that reading the
     # syntax does not look for them again; None when there are none.
     _heredoc_words: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    # The logical line of a continued instruction, joined on first use: the
+    # model, the checks and the reader each ask for it.
+    _joined: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
         return self.leading + self.text
@@ -202,7 +205,11 @@ class Instruction:
         if len(segments) == 1:
             start, end = segments[0]
             return text[start:end]
-        return "".join([text[s:e] for s, e in segments])
+        joined = self._joined
+        if joined is None:
+            joined = "".join([text[s:e] for s, e in segments])
+            _set_joined(self, joined)
+        return joined
 
     def _logical_starts(self) -> list[int]:
         """Where each segment starts in :attr:`logical`, then its length."""
@@ -539,6 +546,7 @@ _set_word = (Word.text.__set__, Word.span.__set__, Word.logical_start.__set__)
 _set_key_value = tuple(getattr(KeyValue, f.name).__set__ for f in dataclasses.fields(KeyValue))
 _set_syntax = tuple(getattr(InstructionSyntax, f.name).__set__ for f in dataclasses.fields(InstructionSyntax))
 _set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclasses.fields(Instruction))
+_set_joined = Instruction._joined.__set__
 
 
 def new_span(start: int, end: int) -> Span:
@@ -625,7 +633,7 @@ def new_instruction(
 ) -> Instruction:
     """``cls(leading, text, segments, body_start, escape)``, knowing its heredoc openers."""
     ins = _new(cls)
-    s0, s1, s2, s3, s4, s5, s6, s7 = _set_instruction
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _set_instruction
     s0(ins, leading)
     s1(ins, text)
     s2(ins, segments)
@@ -634,6 +642,7 @@ def new_instruction(
     s5(ins, [])  # _syntax
     s6(ins, [])  # _segment_starts
     s7(ins, heredoc_words)
+    s8(ins, None)  # _joined
     return ins
 
 
