@@ -683,6 +683,8 @@ class Dockerfile:
     # instruction_offsets, computed once: the rules, the server and the
     # incremental parse all need them for the same tree.
     _offsets: list = field(default_factory=list, init=False, repr=False, compare=False)
+    # errors, computed once: the check engine and the server both list them.
+    _errors: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __str__(self) -> str:
         parts = [self.bom]
@@ -737,6 +739,9 @@ class Dockerfile:
     @property
     def errors(self) -> tuple[SyntaxIssue, ...]:
         """Every syntax error, in source order, with line and column."""
-        from dockerast.cst.parser import collect_errors  # noqa: PLC0415
+        cache = self._errors
+        if not cache:
+            from dockerast.cst.parser import collect_errors  # noqa: PLC0415
 
-        return collect_errors(self)
+            cache.append(collect_errors(self))
+        return cache[0]
