@@ -23,6 +23,9 @@ Three reports:
     times didChange(full) and didChange(incremental) -> publishDiagnostics on a
     generated document (default the ~2,000-line one), top functions by
     cumulative time with their share of the server's time in ``publish``.
+    ``--ops`` times other operations instead (the harness's names, e.g.
+    ``didOpen->diagnostics`` or ``codeAction``); the share is then of the
+    server's time handling messages and publishing.
 
 Run it with the Python of the dockerast installation to profile (the project's
 venv for the working tree), from outside the checkout for another installation.
@@ -31,7 +34,7 @@ Usage::
 
     python benchmarks/profile_check.py phases [--corpus DIR] [--top 10]
     python benchmarks/profile_check.py cprofile [--corpus DIR] [--top 30]
-    python benchmarks/profile_check.py lsp [--size 2000] [-n 20] [--top 30]
+    python benchmarks/profile_check.py lsp [--size 2000] [-n 20] [--top 30] [--ops OPS]
 """
 
 from __future__ import annotations
@@ -225,7 +228,10 @@ def cprofile_check(files: list[Path], top: int) -> str:
     return head + top_table(stats, total, top, skip=("profile_check.py", "builtins.exec"))
 
 
-def cprofile_lsp(size: int, repeat: int, top: int) -> str:
+LSP_OPS = "didChange(full)->diagnostics,didChange(incremental)->diagnostics"
+
+
+def cprofile_lsp(size: int, repeat: int, top: int, ops: str = LSP_OPS) -> str:
     tools = SHARED / "tools"
     work = Path(tempfile.mkdtemp(prefix="dockerast-lsp-profile-"))
     docs = work / "docs"
@@ -234,14 +240,18 @@ def cprofile_lsp(size: int, repeat: int, top: int) -> str:
     doc = candidates[0]
     prof = work / "server.prof"
     harness = [sys.executable, str(tools / "lsp_latency.py"), "--files", str(doc), "-n", str(repeat), "--diag-timeout", "60",
-               "--no-clean-probe", "--ops", "didChange(full)->diagnostics,didChange(incremental)->diagnostics",
+               "--no-clean-probe", "--ops", ops,
                "--json", str(work / "lsp.json"), "--markdown", str(work / "lsp.md"),
                "--", sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "lsp_server"]
     # cwd: not the checkout, so that ``-m lsp_server`` imports the installation of this Python
     subprocess.check_call(harness, cwd=str(work), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stats = pstats.Stats(str(prof))
-    publish = [v for k, v in stats.stats.items() if k[0].endswith("lsp_server/server.py") and k[2] == "publish"]
-    total = publish[0][3] if publish else stats.total_tt
+    def cumulative(path: str, name: str) -> float:
+        return sum(v[3] for k, v in stats.stats.items() if k[0].endswith(path) and k[2] == name)
+
+    publish = cumulative("lsp_server/server.py", "publish")
+    total = publish if ops == LSP_OPS else publish + cumulative("lsp_server/server.py", "handle_message")
+    total = total or stats.total_tt
     import json  # noqa: PLC0415
 
     data = json.loads((work / "lsp.json").read_text())
@@ -249,12 +259,15 @@ def cprofile_lsp(size: int, repeat: int, top: int) -> str:
     for d in data["documents"]:
         for op, r in d["ops"].items():
             timings.append(f"{op}: median {r.get('median', float('nan')):.1f} ms over n={r.get('n')} (under cProfile)")
-    head = (f"cProfile of `dockerast-lsp` while lsp_latency.py times didChange -> publishDiagnostics on {doc.name} "
+    spent = ("time in server.publish (all publishes, the untimed didOpen and restore included)" if ops == LSP_OPS
+             else "time in server.publish and DockerastProtocol.handle_message")
+    head = (f"cProfile of `dockerast-lsp` while lsp_latency.py times {ops} on {doc.name} "
             f"({len(doc.read_text().splitlines())} lines), -n {repeat}:\n" + "\n".join(f"- {t}" for t in timings) +
-            f"\n- time in server.publish (all publishes, the untimed didOpen and restore included): {total:.2f} s; "
-            f"share = cumulative / that\n\n")
+            f"\n- {spent}: {total:.2f} s; share = cumulative / that\n\n")
     return head + top_table(stats, total, top, skip=("asyncio/", "runpy", "cProfile", "builtins.exec", "<string>:<module>",
-                                                    "pygls/", "lsp_server/__main__", "_contextvars", "of 'list' objects"))
+                                                    "pygls/", "lsp_server/__main__", "_contextvars", "of 'list' objects",
+                                                    "lsp_server/transport.py", "server.py:start_io", "selectors.py",
+                                                    "select.epoll", "importlib", ":<module>", "__import__", "attr/_"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,9 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=None)
     parser.add_argument("--size", type=int, default=2000, help="lsp: the generated document nearest this many lines")
     parser.add_argument("-n", "--repeat", type=int, default=20, help="lsp: samples per operation")
+    parser.add_argument("--ops", default=LSP_OPS, help="lsp: the harness operations to time (comma-separated)")
     args = parser.parse_args(argv)
     if args.report == "lsp":
-        print(cprofile_lsp(args.size, args.repeat, args.top or 30))
+        print(cprofile_lsp(args.size, args.repeat, args.top or 30, args.ops))
         return 0
     files = corpus_files(args.corpus)
     if args.report == "phases":

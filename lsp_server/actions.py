@@ -13,6 +13,7 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lsprotocol import types
@@ -73,6 +74,13 @@ class Candidate:
     diagnostics: tuple[types.Diagnostic, ...] = ()
     preferred: bool = False
 
+    @cached_property
+    def identity(self) -> tuple:
+        """What makes this action what it is, hashable: its key (lists as tuples), title, kind, preference and
+        diagnostics (by identity: each finding's diagnostic is made once per snapshot)."""
+        key = tuple(tuple(k) if isinstance(k, list) else k for k in self.key)
+        return (key, self.title, self.kind, self.preferred, tuple(map(id, self.diagnostics)))
+
 
 def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
@@ -123,7 +131,8 @@ class Actions:
         verify = verify_all or len(self.snapshot.tree.instructions) <= SMALL_DOCUMENT
         return [c for c in cheap if self.edits(c.key)] + [c for c in costly if not verify or self.edits(c.key)]
 
-    def _matching_findings(self, start: int, end: int, context_diagnostics: list[types.Diagnostic]) -> list[Finding]:
+    def _matching_findings(self, start: int, end: int, context_diagnostics: list[types.Diagnostic]) -> list[int]:
+        """The positions in ``findings`` of those the range overlaps or the client's diagnostics name, in order."""
         wanted = set()
         for diag in context_diagnostics or ():
             data = diag.data if isinstance(diag.data, dict) else None
@@ -139,7 +148,7 @@ class Actions:
         }
         for key in wanted:
             hits.update(by_key.get(key, ()))
-        return [findings[n] for n in sorted(hits)]
+        return sorted(hits)
 
     def _finding_index(self) -> tuple[list[int], list[int], int, dict[tuple, list[int]]]:
         """The findings' positions in the list ordered by start, those starts, the longest finding's length, and positions by key."""
@@ -153,22 +162,8 @@ class Actions:
 
     def _quick_fixes(self, start: int, end: int, context_diagnostics) -> list[Candidate]:
         out = []
-        for finding in self._matching_findings(start, end, context_diagnostics):
-            diag = finding_diagnostic(self.snapshot, finding)
-            fix = finding.fix
-            if fix is not None and fix.edits:
-                unsafe = fix.safety is FixSafety.UNSAFE
-                title = _capitalized(fix.description) + (" (unsafe)" if unsafe else "")
-                out.append(Candidate(("fix", finding.code, finding.start, finding.end), title, QUICKFIX, (diag,), not unsafe))
-            if finding.name == "UnusedSuppression" or finding.instruction_index is None:
-                continue
-            rule = rule_by_key(finding.code)
-            index = finding.instruction_index
-            if rule is not None and getattr(rule, "buildkit", False):
-                out.append(Candidate(("skip", finding.name, index), f"Suppress {finding.name} for this instruction (# check=skip)", QUICKFIX, (diag,)))
-            out.append(Candidate(("pragma", finding.name, index), f"Suppress {finding.name} for this instruction (# dockerast: ignore)", QUICKFIX, (diag,)))
-            if rule is not None and getattr(rule, "buildkit", False):
-                out.append(Candidate(("skipFile", finding.name), f"Suppress {finding.name} in this file (# check=skip)", QUICKFIX, (diag,)))
+        for n in self._matching_findings(start, end, context_diagnostics):
+            out.extend(self.snapshot.memo(("findingActions", id(self.findings), n), lambda n=n: self._finding_actions(n)))
         # One suppression per rule and place is enough.
         seen, unique = set(), []
         for c in out:
@@ -176,6 +171,27 @@ class Actions:
                 seen.add(c.key)
                 unique.append(c)
         return unique
+
+    def _finding_actions(self, n: int) -> list[Candidate]:
+        """The quick fix and suppressions of finding ``n`` (once per findings: they depend on nothing else)."""
+        finding = self.findings[n]
+        diag = finding_diagnostic(self.snapshot, finding)
+        out = []
+        fix = finding.fix
+        if fix is not None and fix.edits:
+            unsafe = fix.safety is FixSafety.UNSAFE
+            title = _capitalized(fix.description) + (" (unsafe)" if unsafe else "")
+            out.append(Candidate(("fix", finding.code, finding.start, finding.end), title, QUICKFIX, (diag,), not unsafe))
+        if finding.name == "UnusedSuppression" or finding.instruction_index is None:
+            return out
+        rule = rule_by_key(finding.code)
+        index = finding.instruction_index
+        if rule is not None and getattr(rule, "buildkit", False):
+            out.append(Candidate(("skip", finding.name, index), f"Suppress {finding.name} for this instruction (# check=skip)", QUICKFIX, (diag,)))
+        out.append(Candidate(("pragma", finding.name, index), f"Suppress {finding.name} for this instruction (# dockerast: ignore)", QUICKFIX, (diag,)))
+        if rule is not None and getattr(rule, "buildkit", False):
+            out.append(Candidate(("skipFile", finding.name), f"Suppress {finding.name} in this file (# check=skip)", QUICKFIX, (diag,)))
+        return out
 
     def _has_safe_fix(self) -> bool:
         """Whether some finding's fix is safe, computing as few pending fixes as possible (once per findings)."""
@@ -440,6 +456,17 @@ def workspace_edit(snapshot: Snapshot, edits, document_changes: bool) -> types.W
             ]
         )
     return types.WorkspaceEdit(changes={snapshot.uri: lsp_edits})
+
+
+def encoded_code_action(
+    snapshot: Snapshot, actions: Actions, candidate: Candidate, encode, *, lazy: bool, document_changes: bool
+) -> str:
+    """The JSON text of :func:`to_code_action` (``encode``: to :class:`~lsp_server.wire.Encoded`), once per
+    snapshot, configuration and client: an editor asks for the actions at the cursor again and again."""
+    key = ("codeActionJSON", candidate.identity, lazy, document_changes, id(actions.config))
+    return snapshot.memo(
+        key, lambda: encode(to_code_action(snapshot, actions, candidate, lazy=lazy, document_changes=document_changes)).text
+    )
 
 
 def to_code_action(snapshot: Snapshot, actions: Actions, candidate: Candidate, *, lazy: bool, document_changes: bool) -> types.CodeAction:

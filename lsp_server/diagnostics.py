@@ -82,49 +82,86 @@ def finding_diagnostic(snapshot: Snapshot, finding: Finding, where: types.Range 
     )
 
 
-def syntax_diagnostics(snapshot: Snapshot) -> list[types.Diagnostic]:
-    out = []
-    for issue in snapshot.tree.errors:
-        out.append(
-            types.Diagnostic(
-                range=snapshot.range(issue.start, issue.end),
-                message=issue.message,
-                severity=types.DiagnosticSeverity.Error,
-                source=SOURCE,
-            )
-        )
+# -- diagnostics as the client reads them ---------------------------------------------------------
+#
+# A document's diagnostics are built as plain JSON data, the very objects lsprotocol's converter
+# writes for ``types.Diagnostic`` (same keys, same order, the same fields left out): publishing a
+# version's diagnostics then costs one ``json.dumps``, not an object per range, position and link
+# and their conversion.
+
+
+def _position(line: int, character: int) -> dict[str, int]:
+    return {"line": line, "character": character}
+
+
+def diagnostic_json(
+    start: dict[str, int],
+    end: dict[str, int],
+    message: str,
+    severity: int,
+    code: str | None = None,
+    url: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A diagnostic as JSON data: ``start``/``end`` are positions as JSON data."""
+    out: dict[str, Any] = {"range": {"start": start, "end": end}, "message": message, "severity": severity}
+    if code is not None:
+        out["code"] = code
+    if url:
+        out["codeDescription"] = {"href": url}
+    out["source"] = SOURCE
+    if data is not None:
+        out["data"] = data
     return out
 
 
-def build_diagnostics(snapshot: Snapshot) -> list[types.Diagnostic]:
+def syntax_diagnostics(snapshot: Snapshot) -> list[dict[str, Any]]:
+    errors = snapshot.tree.errors
+    position = snapshot.positions.position_map((o for issue in errors for o in (issue.start, issue.end)), _position)
+    error = types.DiagnosticSeverity.Error.value
+    out = []
+    for issue in errors:
+        start, end = sorted((issue.start, issue.end))
+        out.append(diagnostic_json(position[start], position[end], issue.message, error))
+    return out
+
+
+def build_diagnostics(snapshot: Snapshot) -> list[dict[str, Any]]:
     """What BuildKit would refuse although the syntax is fine (semantic problems)."""
     model = snapshot.model
     if model is None:
         return []
-    out = []
+    spans = []
     for problem in model.problems:
         if problem.instruction_index >= len(snapshot.offsets):
             continue
         base = snapshot.offsets[problem.instruction_index]
-        ins = snapshot.instruction(problem.instruction_index)
-        span = problem.span or ins.content_span
-        out.append(
-            types.Diagnostic(
-                range=snapshot.range(base + span.start, base + span.end),
-                message=problem.message,
-                severity=types.DiagnosticSeverity.Error,
-                source=SOURCE,
-            )
-        )
-    return out
+        span = problem.span or snapshot.instruction(problem.instruction_index).content_span
+        start, end = sorted((base + span.start, base + span.end))
+        spans.append((start, end, problem.message))
+    position = snapshot.positions.position_map((o for start, end, _ in spans for o in (start, end)), _position)
+    error = types.DiagnosticSeverity.Error.value
+    return [diagnostic_json(position[start], position[end], message, error) for start, end, message in spans]
 
 
-def document_diagnostics(snapshot: Snapshot, findings: list[Finding]) -> list[types.Diagnostic]:
+def document_diagnostics(snapshot: Snapshot, findings: list[Finding]) -> list[dict[str, Any]]:
+    """Syntax errors, build errors and findings, as JSON data (what ``converter.unstructure`` gives for
+    the ``types.Diagnostic`` of each: :func:`finding_diagnostic` for a finding)."""
     out = syntax_diagnostics(snapshot)
     out.extend(build_diagnostics(snapshot))
     # All positions in one sorted sweep of the text.
-    positions = snapshot.positions.position_map(offset for f in findings for offset in (f.start, f.end))
+    position = snapshot.positions.position_map((offset for f in findings for offset in (f.start, f.end)), _position)
     for finding in findings:
         start, end = sorted((finding.start, finding.end))
-        out.append(finding_diagnostic(snapshot, finding, types.Range(positions[start], positions[end])))
+        out.append(
+            diagnostic_json(
+                position[start],
+                position[end],
+                finding.message,
+                lsp_severity(finding.severity).value,
+                finding.code,
+                finding.url,
+                finding_data(snapshot, finding),
+            )
+        )
     return out

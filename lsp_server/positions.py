@@ -10,7 +10,8 @@ as in BuildKit and :class:`dockerast.cst.positions.LineIndex`.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from lsprotocol import types
 
@@ -108,12 +109,14 @@ class Positions:
             start, end = end, start
         return types.Range(self.position(start), self.position(end))
 
-    def position_map(self, offsets: Iterable[int]) -> dict[int, types.Position]:
-        """The positions of many offsets, converted in one sorted sweep; an offset met twice shares its position."""
+    def position_map(self, offsets: Iterable[int], make: Callable[[int, int], Any] = types.Position) -> dict[int, Any]:
+        """The positions of many offsets, converted in one sorted sweep; an offset met twice shares its position.
+
+        ``make(line, character)`` builds each position (default: ``types.Position``)."""
         starts = self._starts
         size = len(self.text)
         code_points = self._code_points
-        out: dict[int, types.Position] = {}
+        out: dict[int, Any] = {}
         line = 0
         next_start = starts[1] if len(starts) > 1 else size + 1
         # On a line with wide characters, count on from the previous offset of that line.
@@ -129,7 +132,7 @@ class Positions:
             else:
                 column = counted_column + units(self.text[counted:at], self.encoding)
                 counted, counted_column = at, column
-            out[offset] = types.Position(line, column)
+            out[offset] = make(line, column)
         return out
 
     def offset(self, position: types.Position) -> int:

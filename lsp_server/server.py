@@ -7,7 +7,10 @@ The handlers only find the document, convert positions, call the library
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
+import inspect
+import json
 import logging
 import time
 from typing import Any, Callable
@@ -21,11 +24,11 @@ from pygls.protocol.language_server import lsp_method
 from dockerast.rules import CheckConfig, Finding
 
 from lsp_server import actions as code_actions
-from lsp_server import completion, formatting, navigation, tokens
+from lsp_server import completion, formatting, navigation, tokens, transport, wire
 from lsp_server.collector import IdleCollector
 from lsp_server.diagnostics import SOURCE, document_diagnostics, run_checks
 from lsp_server.documents import DocumentStore, Snapshot
-from lsp_server.settings import Settings
+from lsp_server.settings import ProjectConfigs, Settings
 
 log = logging.getLogger("dockerast.lsp")
 
@@ -44,17 +47,60 @@ class DockerastProtocol(LanguageServerProtocol):
     """Keeps document text in :class:`DocumentStore` instead of pygls' workspace.
 
     The store converts incremental changes with the agreed position encoding
-    and ends lines at ``\\n`` only, as the library and BuildKit do.  Every
-    message puts off the idle garbage collection (:mod:`lsp_server.collector`).
+    and ends lines at ``\\n`` only, as the library and BuildKit do.  Garbage
+    is collected between messages, never in the middle of one
+    (:mod:`lsp_server.collector`).  A result already encoded
+    (:class:`lsp_server.wire.Encoded`) is written as is.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.collector = IdleCollector()
 
+    def _send_data(self, data: Any) -> None:
+        """pygls' ``_send_data``, writing an :class:`~lsp_server.wire.Encoded` result as it is."""
+        if not data:
+            return
+        if self.writer is None:
+            log.error("Unable to send data, no available transport!")
+            return
+        try:
+            body = wire.message_text(self._converter, data).encode(self.CHARSET)
+            if self._include_headers:
+                header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+                body = header.encode("ascii") + body
+            written = self.writer.write(body)
+            if inspect.isawaitable(written):
+                asyncio.ensure_future(written)
+        except BrokenPipeError:
+            log.exception("Error sending data. BrokenPipeError")
+            raise
+        except Exception as error:  # noqa: BLE001
+            log.exception("Error sending data")
+            self._server._report_server_error(error, JsonRpcException)
+
     def handle_message(self, message: Any) -> None:
+        """pygls' ``handle_message``, telling the kinds of message apart by their fields directly.
+
+        (pygls does it with ``isinstance`` on runtime-checkable protocols, which
+        look the same fields up slowly: a good part of answering a small request.)
+        """
         self.collector.busy()
-        super().handle_message(message)
+        if message.jsonrpc != self.VERSION:
+            log.warning('Unknown message "%s"', message)
+        elif self._shutdown and getattr(message, "method", "") != types.EXIT:
+            log.warning("Server shutting down. No more requests!")
+        else:
+            if hasattr(message, "method") and hasattr(message, "params"):
+                if hasattr(message, "id"):
+                    contextvars.copy_context().run(self._handle_request, message.id, message.method, message.params)
+                else:
+                    contextvars.copy_context().run(self._handle_notification, message.method, message.params)
+            elif hasattr(message, "id") and hasattr(message, "result"):
+                contextvars.copy_context().run(self._handle_response, message.id, message.result)
+            else:
+                contextvars.copy_context().run(self._handle_response, message.id, None, message.error)
+        self.collector.handled()
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
@@ -82,6 +128,7 @@ class DockerastServer(LanguageServer):
         )
         self.store = DocumentStore()
         self.settings = Settings()
+        self.projects = ProjectConfigs()
         self.generation = 0
         self.push = True
         self.pull_refresh = False
@@ -91,10 +138,24 @@ class DockerastServer(LanguageServer):
         self._token_counter = 0
         self._reported: set[str] = set()
 
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """Serve over stdio, reading a pipe in the event loop (:mod:`lsp_server.transport`) when it can."""
+        self.protocol.collector.start()
+        if not transport.start_io(self, stdin, stdout):
+            super().start_io(stdin, stdout)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        self.protocol.collector.start()
+        super().start_tcp(host, port)
+
     # -- errors never take the server down ---------------------------------------------
 
     def report_server_error(self, error: Exception, source) -> None:  # noqa: ARG002
         log.error("server error: %s", error)
+
+    def encode(self, value: Any) -> wire.Encoded:
+        """A result in JSON text, to be kept and sent as it is (:mod:`lsp_server.wire`)."""
+        return wire.encode(self.protocol._converter, value)
 
     def notify(self, message: str, level: types.MessageType = types.MessageType.Warning, show: bool = False) -> None:
         """Log a message to the client (once per message when ``show`` pops it up)."""
@@ -134,7 +195,7 @@ class DockerastServer(LanguageServer):
 
     def check_config(self, snapshot: Snapshot) -> CheckConfig:
         def compute():
-            config, problem = self.settings.check_config(snapshot.path)
+            config, problem = self.settings.check_config(snapshot.path, self.projects.find)
             if problem:
                 self.notify(f"dockerast: {problem}; using the default rules", show=True)
             return config
@@ -147,7 +208,8 @@ class DockerastServer(LanguageServer):
             key, lambda: run_checks(snapshot.tree, self.check_config(snapshot), snapshot.model, snapshot.earlier(key))
         ).findings
 
-    def diagnostics(self, snapshot: Snapshot) -> list[types.Diagnostic]:
+    def diagnostics(self, snapshot: Snapshot) -> list[dict[str, Any]]:
+        """The document's diagnostics as JSON data (:func:`lsp_server.diagnostics.document_diagnostics`)."""
         return snapshot.memo(("diagnostics", self.generation), lambda: document_diagnostics(snapshot, self.findings(snapshot)))
 
     def configure(self, data: Any) -> None:
@@ -187,9 +249,10 @@ class DockerastServer(LanguageServer):
         except Exception:  # noqa: BLE001
             log.exception("diagnostics failed for %s", uri)
             diagnostics = []
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=snapshot.version)
-        )
+        params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
+        if snapshot.version is not None:
+            params["version"] = snapshot.version
+        self.protocol._send_data(wire.notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params))
 
     def clear(self, uri: str) -> None:
         timer = self._timers.pop(uri, None)
@@ -203,6 +266,7 @@ class DockerastServer(LanguageServer):
     def refresh_all(self) -> None:
         """Settings or project configuration changed: diagnostics again, everywhere."""
         self.generation += 1
+        self.projects.clear()
         if self.push:
             for snapshot in self.store:
                 self.publish(snapshot.uri)
@@ -350,7 +414,8 @@ def pull_diagnostics(ls: DockerastServer, params: types.DocumentDiagnosticParams
     result_id = f"{snapshot.version}:{ls.generation}:{id(snapshot)}"
     if params.previous_result_id == result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-    return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(snapshot), result_id=result_id)
+    # (the JSON of ``types.RelatedFullDocumentDiagnosticReport(items=..., result_id=result_id)``)
+    return wire.Encoded(json.dumps({"items": ls.diagnostics(snapshot), "kind": "full", "resultId": result_id}))
 
 
 # -- code actions ------------------------------------------------------------------------------------
@@ -368,13 +433,15 @@ def code_action(ls: DockerastServer, params: types.CodeActionParams):
     start, end = snapshot.positions.offsets(params.range)
     actions = code_actions.Actions(snapshot, ls.findings(snapshot), ls.check_config(snapshot))
     context = params.context
+    lazy, document_changes = ls.lazy_edits, ls.document_changes
     candidates = actions.candidates(
-        start, end, list(context.diagnostics or []), list(context.only or []) or None, verify_all=not ls.lazy_edits
+        start, end, list(context.diagnostics or []), list(context.only or []) or None, verify_all=not lazy
     )
-    return [
-        code_actions.to_code_action(snapshot, actions, c, lazy=ls.lazy_edits, document_changes=ls.document_changes)
+    parts = [
+        code_actions.encoded_code_action(snapshot, actions, c, ls.encode, lazy=lazy, document_changes=document_changes)
         for c in candidates
     ]
+    return wire.Encoded("[" + ", ".join(parts) + "]")
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
@@ -495,9 +562,10 @@ def document_symbol(ls: DockerastServer, params: types.DocumentSymbolParams):
     snapshot = snapshot_of(ls, params.text_document)
     if snapshot is None:
         return []
+    # The outline of a version is asked for again and again (outline view, breadcrumbs...): encoded once.
     if ls.capability("text_document.document_symbol.hierarchical_document_symbol_support", False):
-        return navigation.document_symbols(snapshot)
-    return navigation.flat_symbols(snapshot)
+        return snapshot.memo(("encoded", "documentSymbol"), lambda: ls.encode(navigation.document_symbols(snapshot)))
+    return snapshot.memo(("encoded", "flatSymbol"), lambda: ls.encode(navigation.flat_symbols(snapshot)))
 
 
 @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)

@@ -25,11 +25,13 @@ project's per rule.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from dockerast.config import ConfigError, ProjectConfig, find_config, parse_severity
+from dockerast.config import CONFIG_FILES, ConfigError, ProjectConfig, find_config, parse_severity
 from dockerast.rules import CheckConfig, Severity
 
 log = logging.getLogger(__name__)
@@ -109,13 +111,18 @@ class Settings:
         current.update(values)
         return cls(**current), problems
 
-    def check_config(self, path: str | None) -> tuple[CheckConfig, str | None]:
-        """The rules configuration for a document at ``path``, and a problem with the project file if any."""
+    def check_config(
+        self, path: str | None, find: Callable[[str], ProjectConfig] | None = None
+    ) -> tuple[CheckConfig, str | None]:
+        """The rules configuration for a document at ``path``, and a problem with the project file if any.
+
+        ``find`` looks for the project configuration (default: ``find_config``, each time).
+        """
         problem = None
         project = ProjectConfig()
         if path:
             try:
-                project = find_config(Path(path))
+                project = find(path) if find is not None else find_config(Path(path))
             except ConfigError as error:
                 problem = str(error)
             except OSError as error:  # an unreadable folder on the way up
@@ -128,3 +135,71 @@ class Settings:
             severities=severities,
         )
         return config, problem
+
+
+# A file modified this recently may be modified again within the file system's timestamp granularity
+# without its signature changing: its folder's answer is not kept (as git does with "racily clean"
+# files).  Once its time is older, any later write gives it a new one.
+_SETTLED_NS = 2_000_000_000
+
+
+def _signature(path: str) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class ProjectConfigs:
+    """``find_config`` for documents, remembered per folder until a file it depends on changes.
+
+    What ``find_config`` answers for a document depends only on the
+    configuration files it may read: each of ``.dockerast.toml`` and
+    ``pyproject.toml`` in the document's folder and every folder above it.
+    A folder's answer (or error) is kept with the signature (inode, size,
+    times) of each of those paths, and of where the folder resolves to; it
+    is used again while all are the same, which costs a few ``stat`` calls
+    instead of a walk that reads and parses files.  Clients that watch the
+    configuration files also clear it (``workspace/didChangeWatchedFiles``).
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, tuple[str, tuple[str, ...], tuple[Any, ...], ProjectConfig | Exception]] = {}
+
+    def clear(self) -> None:
+        self._folders.clear()
+
+    def find(self, path: str) -> ProjectConfig:
+        folder = os.path.dirname(path)
+        real = os.path.realpath(folder)
+        entry = self._folders.get(folder)
+        if entry is not None and entry[0] == real and tuple(map(_signature, entry[1])) == entry[2]:
+            found = entry[3]
+        else:
+            candidates = self._candidates(real)
+            before = tuple(map(_signature, candidates))
+            try:
+                found = find_config(Path(path))
+            except ConfigError as error:  # (what a file says: kept with its signature like an answer)
+                found = error
+            now = time.time_ns()
+            settled = all(sig is None or now - sig[2] > _SETTLED_NS for sig in before)
+            if settled and tuple(map(_signature, candidates)) == before:
+                self._folders[folder] = (real, candidates, before, found)
+            else:
+                self._folders.pop(folder, None)
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
+        return found
+
+    @staticmethod
+    def _candidates(real: str) -> tuple[str, ...]:
+        out = []
+        folder = real
+        while True:
+            out.extend(os.path.join(folder, name) for name in CONFIG_FILES)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return tuple(out)
+            folder = parent
