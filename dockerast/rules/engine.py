@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from dockerast.cst.nodes import Dockerfile
-from dockerast.cst.parser import parse
+from dockerast.cst.parser import parse, read_instructions
 from dockerast.refactor.edits import TextEdit, apply_edits
 from dockerast.semantic.model import SemanticModel, analyze
 from dockerast.rules.base import CheckContext, Finding, Fix, FixSafety, Rule, Severity
@@ -206,6 +206,10 @@ def _check(
     previous: CheckRun | None,
     model: SemanticModel | None = None,
 ) -> CheckRun:
+    # The rules read every instruction's syntax: all of it in one pass of the
+    # grammar (the model reads only what it needs, and one instruction at a
+    # time costs more).  In an incremental run only the new nodes are unread.
+    read_instructions(tree.instructions)
     directive = file_check_directive(tree)
     experimental = set(config.experimental)
     if directive:
