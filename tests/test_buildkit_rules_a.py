@@ -595,6 +595,40 @@ def test_no_empty_continuation_reports_the_last_line():
     assert _messages(text, NoEmptyContinuation) == [("Empty continuation line", 6), ("Empty continuation line", 9)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RUN a \\\n\n  b\n",
+        "RUN a \\\r\n \t\r\n  b\r\n",
+        "RUN a \\\n\u3000\n  b\n",
+        "RUN a \\\n  # c\n  b\n",
+        "RUN a \\\n  b\n\n",
+        "RUN a \\\n\n",
+        "RUN a \\\n \t",
+        "RUN <<EOF \\\n\n  x\nbody\n\nEOF\n",
+        "RUN <<EOF\n\nEOF\n",
+        "# escape=`\nRUN a `\n\n  b\n",
+    ],
+)
+def test_no_empty_continuation_searches_as_continuation_lines_reads(text):
+    _assert_blank_line_search_agrees(dockerast.parse("FROM alpine\n" + text))
+
+
+def test_no_empty_continuation_searches_as_continuation_lines_reads_on_the_corpus():
+    for path in CORPUS_FILES:
+        _assert_blank_line_search_agrees(dockerast.parse_bytes(path.read_bytes()))
+
+
+def _assert_blank_line_search_agrees(tree: dockerast.Dockerfile) -> None:
+    """The rule's one search finds an empty continuation line where reading the lines one by one does."""
+    from dockerast.cst.text import lstrip_space, trim_newline  # noqa: PLC0415
+    from dockerast.rules.buildkit.no_empty_continuation import _has_blank_line, continuation_lines  # noqa: PLC0415
+
+    for ins in tree.instructions:
+        empty = any(not lstrip_space(trim_newline(ins.text[s:e])) for s, e in continuation_lines(ins))
+        assert _has_blank_line(ins) == empty, ins.text
+
+
 def test_helpers():
     assert levenshtein("BULIDPLATFORM", "BUILDPLATFORM") == 2
     assert levenshtein("", "abc") == 3 and levenshtein("kitten", "sitting") == 3

@@ -741,3 +741,40 @@ def test_corpus_fix_all_is_stable():
         if applied:
             again, more = fix_all(fixed, only(*CODES), unsafe=True)
             assert more == [] and str(again) == str(fixed), path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM alpine\nARG TARGETOS\nRUN echo '$TARGETOS'\n",
+        "FROM alpine\nRUN echo \\$TARGETARCH\n",
+        "FROM alpine\nRUN echo $TAR\\\nGETOS\n",
+        "FROM alpine\nRUN echo ${TARGETPLATFORM:-x}\n",
+        "FROM alpine\nRUN xx-go build\n",
+        "FROM alpine\nRUN a-xx-go build\n",
+        "FROM alpine\nRUN <<EOF\necho $TARGETARCH\nEOF\n",
+        "FROM alpine\nCOPY <<'EOF' /x\n$TARGETOS\nEOF\n",
+        "FROM alpine\nONBUILD RUN echo $TARGETOS\n",
+        'FROM alpine\nRUN ["sh", "-c", "echo $TARGETOS"]\n',
+        "FROM alpine\nARG TARGETOS\nENV GOOS=linux\n",
+    ],
+)
+def test_cross_compiles_answers_as_cross_compile_step(text):
+    _assert_cross_compiles_agrees(dockerast.parse(text))
+
+
+def test_cross_compiles_answers_as_cross_compile_step_on_the_corpus():
+    for path in CORPUS_FILES:
+        _assert_cross_compiles_agrees(dockerast.parse_bytes(path.read_bytes()))
+
+
+def _assert_cross_compiles_agrees(tree: dockerast.Dockerfile) -> None:
+    """The rules read the evidence of cross-compiling their own, cheaper way (see ``cross_compiles``)."""
+    from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
+    from dockerast.rules.base import CheckContext  # noqa: PLC0415
+    from dockerast.rules.crossbuild._common import cross_compiles  # noqa: PLC0415
+
+    ctx = CheckContext(tree)
+    for stage in ctx.model.stages:
+        expected = cross_compile_step(tree, ctx.model, stage.index) is not None
+        assert cross_compiles(ctx, stage.index) == expected, (str(tree), stage.index)

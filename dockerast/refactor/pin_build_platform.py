@@ -31,7 +31,7 @@ PLATFORM_FLAG = "--platform=$BUILDPLATFORM"
 # tonistiigi/xx's helpers read the target platform from the environment.
 # A bare ``GOOS=linux`` or ``--target x86_64-...`` is not evidence: it builds
 # for one fixed platform, or for the machine it runs on.
-_CROSS_COMPILERS = re.compile(r"\bxx-[a-z]")
+CROSS_COMPILERS = re.compile(r"\bxx-[a-z]")
 
 
 def cross_compile_evidence(tree: Dockerfile, model: SemanticModel, stage_index: int) -> str | None:
@@ -52,7 +52,7 @@ def cross_compile_step(tree: Dockerfile, model: SemanticModel, stage_index: int)
         used = referenced_names(ins) & TARGET_ARGS
         if used:
             return i, f"uses {', '.join(sorted(used))}"
-        match = _CROSS_COMPILERS.search(ins.logical)
+        match = CROSS_COMPILERS.search(ins.logical)
         if match:
             return i, f"cross-compiles ({match.group().strip()})"
     return None

@@ -20,6 +20,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Callable, ClassVar, Container, Iterable, Iterator, Mapping
 
 from dockerast.cst.nodes import Dockerfile, Instruction, Span
@@ -99,6 +100,9 @@ class Finding:
                           self.fix, self.instruction_index))
 
 
+_UNKNOWN = object()
+
+
 class StageFacts:
     """Facts about single stages that depend only on the stage, the stages it
     reads and the instructions before the first FROM, never on where it stands
@@ -120,13 +124,12 @@ class StageFacts:
     def get(self, key: str, stage: int, compute: Callable[[], object]) -> object:
         """The fact ``key`` about stage ``stage``: ``compute()`` unless known."""
         fact_key = (key, stage)
-        try:
-            return self._facts[fact_key]
-        except KeyError:
-            pass
-        if stage in self._unchanged and fact_key in self._earlier:
-            value = self._earlier[fact_key]
-        else:
+        # (a sentinel, not KeyError: in a first check most questions are new)
+        value = self._facts.get(fact_key, _UNKNOWN)
+        if value is not _UNKNOWN:
+            return value
+        value = self._earlier.get(fact_key, _UNKNOWN) if stage in self._unchanged else _UNKNOWN
+        if value is _UNKNOWN:
             value = compute()
         self._facts[fact_key] = value
         return value
@@ -145,6 +148,7 @@ class CheckContext:
         # The stages a stage-scoped rule looks at (None: all of them); see Rule.scope.
         self._units: frozenset[int] | None = None
         self.stage_facts = StageFacts()
+        self._by_kinds: dict[tuple[type[Instruction], ...], list[tuple[int, Instruction]]] = {}
 
     def restricted(self, rule: type[Rule], units: frozenset[int] | None) -> CheckContext:
         """This context for one rule, looking at the stages ``units`` only (None: all),
@@ -204,12 +208,32 @@ class CheckContext:
         """See :class:`StageFacts`."""
         return self.stage_facts.get(key, stage, compute)
 
-    def instructions(self) -> Iterator[tuple[int, Instruction]]:
-        """Every instruction with its index; for a stage-scoped rule in an incremental
-        check, those before the first FROM and those of the stages to look at."""
-        if self._units is None:
+    def instructions(self, *kinds: type[Instruction]) -> Iterator[tuple[int, Instruction]]:
+        """Every instruction with its index, or those of the classes ``kinds``; for a
+        stage-scoped rule in an incremental check, those before the first FROM and
+        those of the stages to look at."""
+        if self._units is not None:
+            found = self._unit_instructions()
+            return ((i, ins) for i, ins in found if isinstance(ins, kinds)) if kinds else found
+        if not kinds:
             return enumerate(self.tree.instructions)
-        return self._unit_instructions()
+        return iter(self._of_kinds(kinds))
+
+    def _of_kinds(self, kinds: tuple[type[Instruction], ...]) -> list[tuple[int, Instruction]]:
+        known = self._by_kinds.get(kinds)
+        if known is None:
+            lists = [pairs for cls, pairs in self._by_class.items() if issubclass(cls, kinds)]
+            known = self._by_kinds[kinds] = lists[0] if len(lists) == 1 else sorted(chain.from_iterable(lists))
+        return known
+
+    @cached_property
+    def _by_class(self) -> dict[type[Instruction], list[tuple[int, Instruction]]]:
+        # Most rules look at one or two kinds of instructions: the file is sorted
+        # by class once, not walked again by each of them.
+        found: dict[type[Instruction], list[tuple[int, Instruction]]] = {}
+        for pair in enumerate(self.tree.instructions):
+            found.setdefault(type(pair[1]), []).append(pair)
+        return found
 
     def _unit_instructions(self) -> Iterator[tuple[int, Instruction]]:
         instructions = self.tree.instructions

@@ -328,7 +328,7 @@ class CopyIgnoredFile(Rule):
         if matcher is None or matcher.exclusions:
             return
         model = ctx.model
-        for index, ins in ctx.instructions():
+        for index, ins in ctx.instructions(CopyInstruction, AddInstruction):
             if model.stage_of(index) is None or ins.problem is not None:
                 continue
             if isinstance(ins, CopyInstruction):

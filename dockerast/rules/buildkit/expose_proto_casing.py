@@ -131,8 +131,8 @@ def _port_number(text: str) -> int | None:
 def expose_indices(ctx: CheckContext) -> Iterator[int]:
     """The EXPOSE instructions BuildKit dispatches: those of a stage, not ONBUILD triggers."""
     model = ctx.model
-    for index, ins in ctx.instructions():
-        if isinstance(ins, ExposeInstruction) and ins.problem is None and model.stage_of(index) is not None:
+    for index, ins in ctx.instructions(ExposeInstruction):
+        if ins.problem is None and model.stage_of(index) is not None:
             yield index
 
 

@@ -39,9 +39,7 @@ class FromAsCasing(Rule):
     fixed_example = "FROM alpine AS build\nRUN echo hello > /greeting\n"
 
     def check(self, ctx: CheckContext):
-        for index, ins in ctx.instructions():
-            if not isinstance(ins, FromInstruction):
-                continue
+        for index, ins in ctx.instructions(FromInstruction):
             words = ins.syntax.words
             # BuildKit looks at the second argument of any FROM with three or
             # more, whatever that word is (instructions/parse.go).

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
 from dockerast.cst.nodes import ArgInstruction
 from dockerast.rules.base import CheckContext, Rule, rule_url
@@ -149,18 +150,14 @@ class InvalidDefaultArgInFrom(Rule):
                 return  # buildMetaArgs fails: BuildKit abandons the check
         lex = ShellLex(ctx.tree.escape)
         values = model.global_scope.values
+        verdicts: dict[str, bool | None] = {}  # stages often share a base name
 
         def verdict(stage: Stage) -> bool | None:
             """Whether the default base name is valid; None: it cannot be expanded."""
-            try:
-                result = lex.process_word(stage.base_name, values).result
-            except ExpansionError:
-                return None
-            try:
-                parse_normalized_named(result)
-            except ValueError:
-                return False
-            return True
+            name = stage.base_name
+            if name not in verdicts:
+                verdicts[name] = _valid_default(lex, name, values)
+            return verdicts[name]
 
         for stage in model.stages:
             # (with build args, another model than the one per-stage facts are kept for)
@@ -176,3 +173,16 @@ class InvalidDefaultArgInFrom(Rule):
                     stage.base_name_span or ins.content_span,
                     f"Default value for ARG {stage.base_name} results in empty or invalid base image name",
                 )
+
+
+def _valid_default(lex: ShellLex, base_name: str, values: Mapping[str, str]) -> bool | None:
+    """Whether ``base_name`` expands to a valid image name; None: it cannot be expanded."""
+    try:
+        result = lex.process_word(base_name, values).result
+    except ExpansionError:
+        return None
+    try:
+        parse_normalized_named(result)
+    except ValueError:
+        return False
+    return True

@@ -77,7 +77,7 @@ class InvalidDefinitionDescription(Rule):
     )
 
     def check(self, ctx: CheckContext):
-        for index, ins in ctx.instructions():
+        for index, ins in ctx.instructions(FromInstruction, ArgInstruction):
             if isinstance(ins, FromInstruction):
                 if ins.stage_name is None:
                     continue

@@ -48,22 +48,28 @@ class JSONArgsRecommended(Rule):
 
     def check(self, ctx: CheckContext):
         model = ctx.model
-        for stage in ctx.stages():
-            shell_set = stage.base_stage is not None and _sets_shell(model, model.stages[stage.base_stage])
-            for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
-                if _is_shell(ins):
-                    shell_set = True
-                elif isinstance(ins, (CmdInstruction, EntrypointInstruction)) and not ins.is_exec_form:
-                    if shell_set:
-                        continue
-                    end = ins.arguments_span.end if ins.arguments_span is not None else ins.keyword_span.end
-                    yield ctx.finding(
-                        index,
-                        Span(ins.keyword_span.start, end),
-                        f"JSON arguments recommended for {ins.keyword} "
-                        "to prevent unintended behavior related to OS signals",
-                        fix=lambda index=index: _exec_form_fix(ctx, index),
-                    )
+        stage: Stage | None = None
+        shell_set = False
+        for index, ins in ctx.instructions(ShellInstruction, CmdInstruction, EntrypointInstruction):
+            owner = model.stage_of(index)
+            if owner is None:
+                continue
+            if owner is not stage:
+                stage = owner
+                shell_set = stage.base_stage is not None and _sets_shell(model, model.stages[stage.base_stage])
+            if _is_shell(ins):
+                shell_set = True
+            elif isinstance(ins, (CmdInstruction, EntrypointInstruction)) and not ins.is_exec_form:
+                if shell_set:
+                    continue
+                end = ins.arguments_span.end if ins.arguments_span is not None else ins.keyword_span.end
+                yield ctx.finding(
+                    index,
+                    Span(ins.keyword_span.start, end),
+                    f"JSON arguments recommended for {ins.keyword} "
+                    "to prevent unintended behavior related to OS signals",
+                    fix=lambda index=index: _exec_form_fix(ctx, index),
+                )
 
 
 def _is_shell(ins) -> bool:

@@ -44,8 +44,8 @@ class LegacyKeyValueFormat(Rule):
 
     def check(self, ctx: CheckContext):
         model = ctx.model
-        for index, ins in ctx.instructions():
-            if not isinstance(ins, (EnvInstruction, LabelInstruction)) or ins.problem is not None:
+        for index, ins in ctx.instructions(EnvInstruction, LabelInstruction):
+            if ins.problem is not None:
                 continue
             if model.stage_of(index) is None:
                 continue

@@ -46,12 +46,11 @@ class MaintainerDeprecated(Rule):
             mine = tuple(e for e in edits[0] if start <= e.start and e.end <= end)
             return Fix("replace it with an authors label", mine, FixSafety.UNSAFE) if mine else None
 
-        for index, ins in ctx.instructions():
-            if isinstance(ins, MaintainerInstruction):
-                yield ctx.finding(
-                    index, None, "Maintainer instruction is deprecated in favor of using label",
-                    fix=lambda index=index: fix_for(index),
-                )
+        for index, _ in ctx.instructions(MaintainerInstruction):
+            yield ctx.finding(
+                index, None, "Maintainer instruction is deprecated in favor of using label",
+                fix=lambda index=index: fix_for(index),
+            )
 
 
 def _label_edits(ctx: CheckContext):

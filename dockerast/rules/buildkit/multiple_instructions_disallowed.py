@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from dockerast.cst.nodes import CmdInstruction, EntrypointInstruction, HealthcheckInstruction, UnknownInstruction
 from dockerast.rules.base import CheckContext, Rule, rule_url
+from dockerast.semantic.model import Stage
 
 # The instructions an image keeps only one of (convert.go, ``instructionTracker``).
 _SINGLE_USE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
@@ -50,19 +52,23 @@ class MultipleInstructionsDisallowed(Rule):
 
     def check(self, ctx: CheckContext):
         instructions = ctx.tree.instructions
-        for stage in ctx.stages():
-            last: dict[str, int] = {}
-            for index in stage.instruction_indices[1:]:
-                ins = instructions[index]
-                command = ins.command
-                if command not in _SINGLE_USE:
-                    continue
-                previous = last.get(command)
-                if previous is not None:
-                    yield ctx.finding(
-                        previous,
-                        instructions[previous].content_span,
-                        f"Multiple {ins.keyword} instructions should not be used in the same stage "
-                        "because only the last one will be used",
-                    )
-                last[command] = index
+        model = ctx.model
+        stage: Stage | None = None
+        last: dict[str, int] = {}
+        # (an unknown instruction too: ``entrypoınt`` reads ENTRYPOINT once upper-cased)
+        for index, ins in ctx.instructions(CmdInstruction, EntrypointInstruction, HealthcheckInstruction, UnknownInstruction):
+            command = ins.command
+            owner = model.stage_of(index)
+            if command not in _SINGLE_USE or owner is None:
+                continue
+            if owner is not stage:
+                stage, last = owner, {}
+            previous = last.get(command)
+            if previous is not None:
+                yield ctx.finding(
+                    previous,
+                    instructions[previous].content_span,
+                    f"Multiple {ins.keyword} instructions should not be used in the same stage "
+                    "because only the last one will be used",
+                )
+            last[command] = index

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from dockerast.cst.nodes import Instruction, Span
-from dockerast.cst.text import lstrip_space, trim_newline
+from dockerast.cst.text import GO_SPACE, lstrip_space, trim_newline
 from dockerast.rules.base import CheckContext, Fix, FixSafety, Rule, rule_url
 
 
@@ -46,6 +48,8 @@ class NoEmptyContinuation(Rule):
 
     def check(self, ctx: CheckContext):
         for index, ins in ctx.instructions():
+            if not _has_blank_line(ins):
+                continue  # most instructions: what follows is for the few with one
             lines = continuation_lines(ins)
             empty = [(start, end) for start, end in lines if not lstrip_space(trim_newline(ins.text[start:end]))]
             if not empty:
@@ -55,6 +59,23 @@ class NoEmptyContinuation(Rule):
             edits = tuple(ctx.edit(index, Span(start, end), "") for start, end in empty)
             fix = Fix("remove the empty continuation lines", edits, FixSafety.SAFE)
             yield ctx.finding(index, span, "Empty continuation line", fix=fix)
+
+
+# A newline and a line of blanks after it, up to the next newline or ``body_start``.
+_BLANK_LINE = re.compile("\n[" + re.escape(GO_SPACE.replace("\n", "")) + "]*(?=\n|\\Z)")
+
+
+def _has_blank_line(ins: Instruction) -> bool:
+    """Whether one of the :func:`continuation_lines` is empty, in one search."""
+    if not ins.segments:
+        return False
+    text, body_start = ins.text, ins.body_start
+    first = text.find("\n", ins.segments[0][0], body_start - 1)
+    if first < 0:
+        return False  # one line
+    blank = _BLANK_LINE.search(text, first, body_start)
+    # (a newline right before ``body_start`` starts no line)
+    return blank is not None and blank.start() < body_start - 1
 
 
 def continuation_lines(ins: Instruction) -> list[tuple[int, int]]:

@@ -25,16 +25,20 @@ def platform_flags(ctx: CheckContext) -> Iterator[PlatformFlag]:
     """Each ``FROM --platform=...`` BuildKit lints (``buildDispatchStates``): non-empty, expandable."""
     lex = ShellLex(ctx.tree.escape)
     values = ctx.model.global_scope.values
+    known: dict[str, ProcessedWord | None] = {}  # most stages write one of a few values
     for stage in ctx.stages():
         ins = ctx.tree.instructions[stage.from_index]
         flag = ins.flag("platform")
         if flag is None or not flag.value:
             continue
-        try:
-            expanded = lex.process_word(flag.value, values)
-        except ExpansionError:
-            continue
-        yield PlatformFlag(stage, flag, flag.value, expanded)
+        if flag.value not in known:
+            try:
+                known[flag.value] = lex.process_word(flag.value, values)
+            except ExpansionError:
+                known[flag.value] = None
+        expanded = known[flag.value]
+        if expanded is not None:
+            yield PlatformFlag(stage, flag, flag.value, expanded)
 
 
 class RedundantTargetPlatform(Rule):

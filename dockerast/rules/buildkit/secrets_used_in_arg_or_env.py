@@ -3,6 +3,7 @@ from __future__ import annotations
 from dockerast.cst.nodes import ArgInstruction, EnvInstruction
 from dockerast.rules.base import CheckContext, Rule, rule_url
 from dockerast.cst.text import go_quote
+from dockerast.semantic.model import SemanticModel
 from dockerast.semantic.shell import ExpansionError
 
 # validations.go, ``getSecretsRegex``: a name is suspect when one of its
@@ -68,8 +69,8 @@ class SecretsUsedInArgOrEnv(Rule):
 
     def check(self, ctx: CheckContext):
         model = ctx.model
-        for index, ins in ctx.instructions():
-            if not isinstance(ins, (ArgInstruction, EnvInstruction)) or model.stage_of(index) is None:
+        for index, ins in ctx.instructions(ArgInstruction, EnvInstruction):
+            if model.stage_of(index) is None:
                 continue
             if isinstance(ins, ArgInstruction):
                 kind = "ARG"
@@ -78,14 +79,25 @@ class SecretsUsedInArgOrEnv(Rule):
                 kind = "ENV"
                 try:
                     names = [(pair, model.expand(index, pair.key)) for pair in ins.pairs]
-                    for pair in ins.pairs:
-                        model.expand(index, pair.value or "")
                 except ExpansionError:
                     continue  # BuildKit fails the build before it checks this ENV
-            for pair, name in names:
-                if looks_secret(name):
-                    yield ctx.finding(
-                        index,
-                        pair.key_span,
-                        f"Do not use ARG or ENV instructions for sensitive data ({kind} {go_quote(name)})",
-                    )
+            secrets = [(pair, name) for pair, name in names if looks_secret(name)]
+            # Its values must expand too, which is worth asking only of an ENV with a secret.
+            if not secrets or (kind == "ENV" and not _values_expand(model, index, ins)):
+                continue
+            for pair, name in secrets:
+                yield ctx.finding(
+                    index,
+                    pair.key_span,
+                    f"Do not use ARG or ENV instructions for sensitive data ({kind} {go_quote(name)})",
+                )
+
+
+def _values_expand(model: SemanticModel, index: int, ins: EnvInstruction) -> bool:
+    """Whether every value of the ENV at ``index`` expands."""
+    try:
+        for pair in ins.pairs:
+            model.expand(index, pair.value or "")
+    except ExpansionError:
+        return False  # BuildKit fails the build before it checks this ENV
+    return True

@@ -52,6 +52,8 @@ class UndefinedArgInFrom(Rule):
         # mostly share one scope: what a word looks up is read once per scope.
         lookups: dict[str, Lookups] = {}
         lookups_of: Mapping[str, str] | None = None
+        suggestions: dict[str, str] = {}  # likewise, for the names of one scope
+        suggestions_of: Mapping[str, object] | None = None
         for stage in ctx.stages():
             index = stage.from_index
             ins = ctx.tree.instructions[index]
@@ -59,6 +61,8 @@ class UndefinedArgInFrom(Rule):
             scope = ctx.model.scope_at(index)
             if scope.values is not lookups_of:
                 lookups, lookups_of = {}, scope.values
+            if scope.args is not suggestions_of:
+                suggestions, suggestions_of = {}, scope.args
             words = []
             if ins.image_span is not None:
                 words.append((ins.image, ins.image_span))
@@ -71,13 +75,17 @@ class UndefinedArgInFrom(Rule):
                 found = lookups.get(word)
                 if found is None:
                     found = lookups[word] = undefined_lookups(lex, word, scope.values)
+                if not found[0]:
+                    continue  # every name it looks up is defined
                 for name, name_span in placed(found, word, deferred_word_place(ins, span, word)):
                     if name in scope.args:
                         continue
                     message = f"FROM argument '{name}' is not declared"
                     # The names BuildKit accepts: every meta ARG (with a value or
                     # not) and the platform ARGs (convert.go, unusedFromArgsCheckKeys).
-                    match = suggest(name, scope.args)
+                    match = suggestions.get(name)
+                    if match is None:
+                        match = suggestions[name] = suggest(name, scope.args)
                     if match:
                         message += f" (did you mean {match}?)"
                     yield ctx.finding(index, name_span, message)

@@ -139,9 +139,13 @@ class UndefinedVar(Rule):
 def _may_look_up(ins: Instruction) -> bool:
     """False when no word :func:`expansions` gives for ``ins`` can hold a ``$``:
     none is written, and no JSON escape (``\\u0024``) of an exec form spells
-    one (a RUN gives only its ``--mount`` options, never its exec form)."""
+    one.  A RUN gives only the fields of its ``--mount`` options, pieces of
+    their values, never its command."""
+    if isinstance(ins, RunInstruction):
+        return any(flag.name == "mount" and flag.value and "$" in flag.value for flag in ins.flags)
     text = ins.text
-    return "$" in text or ("\\" in text and not isinstance(ins, RunInstruction))
+    # (a backslash alone is most often a line continuation)
+    return "$" in text or ("\\" in text and "\\u" in ins.logical)
 
 
 def one_typo_apart(a: str, b: str) -> bool:

@@ -61,33 +61,31 @@ class WorkdirRelativePath(Rule):
     def check(self, ctx: CheckContext):
         model = ctx.model
         lex = ShellLex(ctx.tree.escape)
-        for stage in ctx.stages():
-            workdir_set = stage.base_stage is not None and _sets_workdir(model, model.stages[stage.base_stage])
+        seen: set[int] = set()
+        for index, ins in ctx.instructions(WorkdirInstruction):
+            stage = model.stage_of(index)
+            # Only the first WORKDIR of a stage is looked at, and only when no base stage set one.
+            if stage is None or stage.index in seen:
+                continue
+            seen.add(stage.index)
+            if stage.base_stage is not None and _sets_workdir(model, model.stages[stage.base_stage]):
+                continue
             os = stage.effective_platform.os
-            known_image = image_env_known(model, stage)
-            for index, ins in zip(stage.instruction_indices[1:], stage.instructions[1:]):
-                if not isinstance(ins, WorkdirInstruction):
-                    continue
-                if workdir_set:
-                    break
-                workdir_set = True
-                env = dict(model.scope_at(index).values)
-                if os != "windows":
-                    env.setdefault("PATH", DEFAULT_PATH)
-                try:
-                    expanded = lex.process_word(ins.arguments, env)
-                except ExpansionError:
-                    break  # BuildKit's build fails here
-                if expanded.unmatched and not known_image:
-                    break
-                if not is_absolute(expanded.result, os):
-                    yield ctx.finding(
-                        index,
-                        ins.arguments_span,
-                        f"Relative workdir {go_quote(expanded.result)} can have unexpected results "
-                        "if the base image changes",
-                    )
-                break
+            values = model.scope_at(index).values
+            env = values if os == "windows" else {"PATH": DEFAULT_PATH, **values}
+            try:
+                expanded = lex.process_word(ins.arguments, env)
+            except ExpansionError:
+                continue  # BuildKit's build fails here
+            if expanded.unmatched and not image_env_known(model, stage):
+                continue
+            if not is_absolute(expanded.result, os):
+                yield ctx.finding(
+                    index,
+                    ins.arguments_span,
+                    f"Relative workdir {go_quote(expanded.result)} can have unexpected results "
+                    "if the base image changes",
+                )
 
 
 def _sets_workdir(model: SemanticModel, stage: Stage) -> bool:

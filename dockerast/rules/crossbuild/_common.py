@@ -21,6 +21,7 @@ import enum
 import re
 
 from dockerast.cst.nodes import EnvInstruction, Instruction, RunInstruction
+from dockerast.refactor.references import TARGET_ARGS, referenced_names
 from dockerast.rules.base import CheckContext, StageFacts
 from dockerast.semantic.model import PlatformProbe, SemanticModel, Stage, analyze
 from dockerast.semantic.platform import PLATFORM_ARG_NAMES, Platform, parse_platform
@@ -90,31 +91,42 @@ class Probe:
 class CrossBuildFacts:
     """Where each stage runs, whatever the build's platforms: read from the probes
     for the stages asked about, and kept across versions for the stages an
-    edit left unchanged."""
+    edit left unchanged.  Also the variables each instruction references,
+    which several rules read in the same builder stages."""
 
     def __init__(self, model: SemanticModel, facts: StageFacts) -> None:
         self._facts = facts
+        self._instructions = model.tree.instructions
+        self._references: dict[int, frozenset[str]] = {}
         self.probes = tuple(
             Probe(model, facts, number, target, build) for number, (target, build) in enumerate(PROBES)
         )
-        self._probe_platforms = tuple((parse_platform(target), parse_platform(build)) for target, build in PROBES)
+        self._targets = [parse_platform(target) for target, _ in PROBES]
+        self._builds = [parse_platform(build) for _, build in PROBES]
 
     def kind(self, stage_index: int) -> StageKind:
         return self._facts.get("platform-kind", stage_index, lambda: self._read_kind(stage_index))
 
     def _read_kind(self, stage_index: int) -> StageKind:
-        seen = [(probe.platform(stage_index), platforms) for probe, platforms in zip(self.probes, self._probe_platforms)]
-        if all(platform == build for platform, (_, build) in seen):
+        seen = [probe.platform(stage_index) for probe in self.probes]
+        if seen == self._builds:
             return StageKind.BUILD
-        if all(platform == target for platform, (target, _) in seen):
+        if seen == self._targets:
             return StageKind.TARGET
-        if len({platform for platform, _ in seen}) == 1:
+        if len(set(seen)) == 1:
             return StageKind.CONSTANT
         return StageKind.MIXED
 
     def platform(self, stage_index: int) -> Platform:
         """Where the stage runs in the first probe (meaningful for a CONSTANT stage)."""
         return self.probes[0].platform(stage_index)
+
+    def references(self, index: int) -> frozenset[str]:
+        """``referenced_names`` of instruction ``index``, read once per check."""
+        names = self._references.get(index)
+        if names is None:
+            names = self._references[index] = referenced_names(self._instructions[index])
+        return names
 
 
 _CACHE_KEY = "_crossbuild_facts"
@@ -129,10 +141,26 @@ def facts(ctx: CheckContext) -> CrossBuildFacts:
 
 
 def cross_compiles(ctx: CheckContext, stage: int) -> bool:
-    """Whether a stage shows it builds for the target platform (``cross_compile_step``)."""
-    from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
+    """Whether a stage shows it builds for the target platform: whether
+    ``cross_compile_step`` finds its evidence, a TARGET* name referenced or
+    an ``xx-`` helper run, in it.  Read here with the references the rules
+    share, and only where the text holds ``TARGET`` or ``xx-``: most
+    instructions hold neither."""
+    from dockerast.refactor.pin_build_platform import CROSS_COMPILERS  # noqa: PLC0415
 
-    return ctx.stage_fact("cross-compiles", stage, lambda: cross_compile_step(ctx.tree, ctx.model, stage) is not None)
+    known = facts(ctx)
+
+    def read() -> bool:
+        instructions = ctx.tree.instructions
+        for index in ctx.model.stages[stage].instruction_indices[1:]:
+            text = written(instructions[index])
+            if "TARGET" in text and not TARGET_ARGS.isdisjoint(known.references(index)):
+                return True
+            if "xx-" in text and CROSS_COMPILERS.search(instructions[index].logical):
+                return True
+        return False
+
+    return ctx.stage_fact("cross-compiles", stage, read)
 
 
 def stage_label(stage: Stage) -> str:
@@ -157,11 +185,42 @@ def script(ins: Instruction) -> str:
     return text
 
 
-# A command word: not part of a longer word, nor an ``xx-`` helper (``xx-apk add``).
-_START = r"(?<![\w-])"
+def written(ins: Instruction) -> str:
+    """Its logical line and heredoc bodies: every variable an instruction
+    references, every command it runs in shell form, is written there."""
+    heredocs = getattr(ins, "heredocs", ())
+    if not heredocs:
+        return ins.logical
+    return "\n".join([ins.logical, *(heredoc.content for heredoc in heredocs)])
 
-DEPENDENCY_STEPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (label, re.compile(_START + pattern))
+
+class Command:
+    """A command in shell text: ``pattern`` where it starts a word that is not
+    part of a longer one, nor an ``xx-`` helper (``xx-apk add``).
+
+    The look-behind that says so keeps ``re`` from jumping to the places where
+    the command's first letters are, which makes a search some twenty times
+    slower; so the bare pattern is looked for first, and only a text that has
+    it is searched again, from there, for the whole one.
+    """
+
+    __slots__ = ("_bare", "_whole")
+
+    def __init__(self, pattern: str) -> None:
+        self._bare = re.compile(pattern)
+        self._whole = re.compile(r"(?<![\w-])" + pattern)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        bare = self._bare.search(text)
+        # (the look-behind still sees the characters before ``pos``)
+        return self._whole.search(text, bare.start()) if bare else None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self._whole.match(text)
+
+
+DEPENDENCY_STEPS: tuple[tuple[str, Command], ...] = tuple(
+    (label, Command(pattern))
     for label, pattern in (
         ("go mod download", r"go\s+mod\s+download\b"),
         ("npm ci", r"npm\s+(?:ci|install|i)\b"),
@@ -188,10 +247,10 @@ DEPENDENCY_STEPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 # tonistiigi/xx helpers read TARGETPLATFORM from the environment without naming it.
-XX_HELPER = re.compile(_START + r"xx-[a-z]")
+XX_HELPER = Command(r"xx-[a-z]")
 
-NATIVE_COMPILERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (label, re.compile(_START + pattern))
+NATIVE_COMPILERS: tuple[tuple[str, Command], ...] = tuple(
+    (label, Command(pattern))
     for label, pattern in (
         ("go build", r"go\s+(?:build|install)\b"),
         ("cargo build", r"cargo\s+(?:build|install|rustc)\b"),
@@ -210,6 +269,7 @@ _TARGET_SPEC = {
 
 # Signs of building for another platform beyond those of ``cross_compile_evidence``.
 _MORE_CROSS_SIGNS = re.compile(r"--target\b|\s-target\s|\bGOARCH\b|\bGOOS\b|\bCARGO_BUILD_TARGET\b")
+_MORE_CROSS_WORDS = ("-target", "GOARCH", "GOOS", "CARGO_BUILD_TARGET")
 # A script asking which machine it runs on: its output follows the stage's platform.
 ARCH_DETECTION = re.compile(
     r"dpkg\s+--print-architecture|\buname\s+-[a-z]*m|\bapk\s+--print-arch|\$\(\s*arch\s*\)|`arch`"
@@ -308,7 +368,11 @@ def native_compile_steps(instructions) -> list[tuple[int, str, re.Match[str]]]:
 
 
 def more_cross_signs(ins: Instruction) -> bool:
-    return isinstance(ins, (RunInstruction, EnvInstruction)) and bool(_MORE_CROSS_SIGNS.search(script(ins)))
+    if not isinstance(ins, (RunInstruction, EnvInstruction)):
+        return False
+    text = script(ins)
+    # Each sign holds one of these words, which ``in`` finds far faster than the pattern.
+    return any(word in text for word in _MORE_CROSS_WORDS) and bool(_MORE_CROSS_SIGNS.search(text))
 
 
 def detects_own_arch(ins: Instruction) -> bool:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
 
 from dockerast.cst.nodes import ArgInstruction, Instruction, RunInstruction
-from dockerast.refactor.references import referenced_names
 from dockerast.rules.base import CheckContext, Fix, FixSafety, Rule, Severity
 from dockerast.rules.crossbuild._common import (
     TARGET_PLATFORM_ARGS,
@@ -13,6 +13,7 @@ from dockerast.rules.crossbuild._common import (
     line_of,
     only_dependency_commands,
     uses_target_implicitly,
+    written,
 )
 
 
@@ -117,14 +118,18 @@ class PlatformArgBeforeDependencyStep(Rule):
         model = ctx.model
         kinds = facts(ctx)
         instructions = ctx.tree.instructions
+        declared: dict[int, dict[int, tuple[str, ...]]] = {}  # stage: {ARG: its names}
+        for index, ins in ctx.instructions(ArgInstruction):
+            names = _target_arg_names(ins)
+            stage = model.stage_of(index) if names else None
+            if stage is not None:
+                declared.setdefault(stage.index, {})[index] = names
         for stage in ctx.stages():
-            body = list(stage.instruction_indices[1:])
-            args = [pos for pos, i in enumerate(body) if _target_arg_names(instructions[i])]
+            args = declared.get(stage.index)
             # Where the stage runs is the dearer question: asked only of a stage with such an ARG.
             if not args or kinds.kind(stage.index) not in (StageKind.BUILD, StageKind.CONSTANT):
                 continue
-            reads = _Reads(instructions)
-            plans = {body[pos]: _plan(instructions, body, pos, reads) for pos in args}
+            plans = _plans(instructions, stage.instruction_indices[1:], args, kinds.references)
             fixes: dict[tuple[int, ...], _SharedFix] = {}  # the ARGs of one block share one fix
             for i, plan in plans.items():
                 if plan is None:
@@ -154,56 +159,49 @@ class _Plan:
     label: str  # what that step does
 
 
-class _Reads:
-    """What each instruction of a stage reads and does, worked out once for all
-    the ARGs of the stage, which look through the same instructions."""
-
-    __slots__ = ("_instructions", "_steps", "_uses")
-
-    def __init__(self, instructions: tuple[Instruction, ...]) -> None:
-        self._instructions = instructions
-        self._uses: dict[int, tuple[frozenset[str], bool]] = {}
-        self._steps: dict[int, str | None] = {}
-
-    def uses(self, index: int, names: set[str]) -> bool:
-        """Whether instruction ``index`` reads one of ``names``, by name or implicitly."""
-        found = self._uses.get(index)
-        if found is None:
-            ins = self._instructions[index]
-            found = self._uses[index] = (referenced_names(ins), uses_target_implicitly(ins))
-        return bool(names & found[0]) or found[1]
-
-    def step(self, index: int) -> str | None:
-        try:
-            return self._steps[index]
-        except KeyError:
-            label = self._steps[index] = dependency_step(self._instructions[index])
-            return label
-
-
-def _target_arg_names(ins: Instruction) -> tuple[str, ...]:
+def _target_arg_names(ins: ArgInstruction) -> tuple[str, ...]:
     """The names an ARG declares if one of them is a TARGET* platform ARG, else ()."""
-    if not isinstance(ins, ArgInstruction):
-        return ()
     names = tuple(p.key for p in ins.pairs)
     return names if not TARGET_PLATFORM_ARGS.isdisjoint(names) else ()
 
 
-def _plan(instructions: tuple[Instruction, ...], body: list[int], pos: int, reads: _Reads) -> _Plan | None:
-    names = _target_arg_names(instructions[body[pos]])
-    if not names:
-        return None
-    wanted = set(names)
-    last: tuple[int, str] | None = None
-    for j in body[pos + 1 :]:
-        if reads.uses(j, wanted):
-            break
-        label = reads.step(j)
-        if label is not None:
-            last = (j, label)
-    if last is None:
-        return None
-    return _Plan(names, *last)
+def _plans(
+    instructions: tuple[Instruction, ...],
+    body: Iterable[int],
+    args: Mapping[int, tuple[str, ...]],
+    references: Callable[[int], frozenset[str]],
+) -> dict[int, _Plan | None]:
+    """The plan of each ARG of ``args`` (its index: its names) in the stage whose
+    instructions after the FROM are ``body``: the last dependency step between
+    it and the first instruction that uses one of its names, if any.
+    ``references(index)`` is what instruction ``index`` references.
+
+    One walk for all the ARGs of the stage, reading each instruction once."""
+    plans: dict[int, _Plan | None] = dict.fromkeys(args)
+    unused: dict[int, set[str]] = {}  # the ARGs above, none of whose names is used yet
+    last: dict[int, tuple[int, str]] = {}  # the last dependency step below each ARG
+    for index in body:
+        if unused:
+            ins = instructions[index]
+            if uses_target_implicitly(ins):
+                unused.clear()
+            else:
+                # A name it references is written in it: most instructions write none of them.
+                text = written(ins)
+                mentioned = [arg for arg, names in unused.items() if any(name in text for name in names)]
+                referenced = references(index) if mentioned else frozenset()
+                for arg in mentioned:
+                    if not unused[arg].isdisjoint(referenced):
+                        del unused[arg]
+            label = dependency_step(ins) if unused else None
+            if label is not None:
+                for arg in unused:
+                    last[arg] = (index, label)
+        if index in args:
+            unused[index] = set(args[index])
+    for arg, (step, label) in last.items():
+        plans[arg] = _Plan(args[arg], step, label)
+    return plans
 
 
 def _block(plans: dict[int, _Plan | None], index: int) -> list[int]:

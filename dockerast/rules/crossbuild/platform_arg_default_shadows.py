@@ -78,9 +78,7 @@ class PlatformArgDefaultShadows(Rule):
 
     def check(self, ctx: CheckContext):
         probes = facts(ctx).probes
-        for index, ins in ctx.instructions():
-            if not isinstance(ins, ArgInstruction):
-                continue
+        for index, ins in ctx.instructions(ArgInstruction):
             pairs = ins.pairs
             flagged = [p.key for p in pairs if p.key in PLATFORM_ARGS and p.value is not None]
             if not flagged:
