@@ -114,12 +114,22 @@ def load_config(path: Path) -> ProjectConfig:
     )
 
 
+def folder_config(folder: Path) -> ProjectConfig | None:
+    """The configuration that ``folder``'s own files give (the first of
+    :data:`CONFIG_FILES` with a dockerast section), None if neither has one."""
+    for name in CONFIG_FILES:
+        path = folder / name
+        if path.is_file() and _section(path) is not None:
+            return load_config(path)
+    return None
+
+
 def find_config(start: Path) -> ProjectConfig:
-    """The configuration that applies to files in ``start`` (a folder or a file)."""
+    """The configuration that applies to files in ``start`` (a folder or a file):
+    that of the nearest folder, from ``start`` up, whose own files give one."""
     folder = start if start.is_dir() else start.parent
     for candidate in (folder.resolve(), *folder.resolve().parents):
-        for name in CONFIG_FILES:
-            path = candidate / name
-            if path.is_file() and _section(path) is not None:
-                return load_config(path)
+        config = folder_config(candidate)
+        if config is not None:
+            return config
     return ProjectConfig()

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from dockerast.config import CONFIG_FILES, ConfigError, ProjectConfig, find_config, parse_severity
+from dockerast.config import CONFIG_FILES, ConfigError, ProjectConfig, find_config, folder_config, parse_severity
 from dockerast.rules import CheckConfig, Severity
 
 log = logging.getLogger(__name__)
@@ -138,68 +139,71 @@ class Settings:
 
 
 # A file modified this recently may be modified again within the file system's timestamp granularity
-# without its signature changing: its folder's answer is not kept (as git does with "racily clean"
-# files).  Once its time is older, any later write gives it a new one.
+# without its signature changing: what it says is not kept (as git does with "racily clean" files).
+# Once its time is older, any later write gives it a new one.
 _SETTLED_NS = 2_000_000_000
 
 
-def _signature(path: str) -> tuple[int, int, int, int] | None:
+def _signature(path: str) -> tuple[bool, int, int, int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return (stat.S_ISREG(st.st_mode), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class ProjectConfigs:
-    """``find_config`` for documents, remembered per folder until a file it depends on changes.
+    """``find_config`` for documents, each folder's part remembered until one of its files changes.
 
-    What ``find_config`` answers for a document depends only on the
-    configuration files it may read: each of ``.dockerast.toml`` and
-    ``pyproject.toml`` in the document's folder and every folder above it.
-    A folder's answer (or error) is kept with the signature (inode, size,
-    times) of each of those paths, and of where the folder resolves to; it
-    is used again while all are the same, which costs a few ``stat`` calls
-    instead of a walk that reads and parses files.  Clients that watch the
+    ``find_config`` takes the configuration of the nearest folder, from the
+    document's up, whose own ``.dockerast.toml`` or ``pyproject.toml`` gives
+    one (:func:`~dockerast.config.folder_config`).  What a folder's own files
+    give (or the error they raise) is kept with the signature (kind, inode,
+    size, times) of those two paths and used again while both are the same:
+    a document in a new folder costs two ``stat`` calls per folder on the way
+    up, and reads no file that has not changed.  Clients that watch the
     configuration files also clear it (``workspace/didChangeWatchedFiles``).
     """
 
     def __init__(self) -> None:
-        self._folders: dict[str, tuple[str, tuple[str, ...], tuple[Any, ...], ProjectConfig | Exception]] = {}
+        self._folders: dict[str, tuple[tuple[Any, ...], ProjectConfig | Exception | None]] = {}
 
     def clear(self) -> None:
         self._folders.clear()
 
     def find(self, path: str) -> ProjectConfig:
-        folder = os.path.dirname(path)
-        real = os.path.realpath(folder)
-        entry = self._folders.get(folder)
-        if entry is not None and entry[0] == real and tuple(map(_signature, entry[1])) == entry[2]:
-            found = entry[3]
-        else:
-            candidates = self._candidates(real)
-            before = tuple(map(_signature, candidates))
-            try:
-                found = find_config(Path(path))
-            except ConfigError as error:  # (what a file says: kept with its signature like an answer)
-                found = error
-            now = time.time_ns()
-            settled = all(sig is None or now - sig[2] > _SETTLED_NS for sig in before)
-            if settled and tuple(map(_signature, candidates)) == before:
-                self._folders[folder] = (real, candidates, before, found)
-            else:
-                self._folders.pop(folder, None)
+        folder = os.path.realpath(os.path.dirname(path))  # (as find_config resolves the folder)
+        while True:
+            found = self._own(folder)
+            if found is not None:
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return ProjectConfig()
+            folder = parent
         if isinstance(found, Exception):
             raise found.with_traceback(None)
         return found
 
-    @staticmethod
-    def _candidates(real: str) -> tuple[str, ...]:
-        out = []
-        folder = real
-        while True:
-            out.extend(os.path.join(folder, name) for name in CONFIG_FILES)
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                return tuple(out)
-            folder = parent
+    def _own(self, folder: str) -> ProjectConfig | Exception | None:
+        """What ``folder``'s own files give."""
+        candidates = [os.path.join(folder, name) for name in CONFIG_FILES]
+        before = tuple(map(_signature, candidates))
+        entry = self._folders.get(folder)
+        if entry is not None and entry[0] == before:
+            return entry[1]
+        found: ProjectConfig | Exception | None
+        if not any(sig is not None and sig[0] for sig in before):
+            found = None  # no file to read
+        else:
+            try:
+                found = folder_config(Path(folder))
+            except ConfigError as error:  # (what a file says: kept with its signature like a configuration)
+                found = error
+        now = time.time_ns()
+        settled = all(sig is None or now - sig[3] > _SETTLED_NS for sig in before)
+        if settled and tuple(map(_signature, candidates)) == before:
+            self._folders[folder] = (before, found)
+        else:
+            self._folders.pop(folder, None)
+        return found

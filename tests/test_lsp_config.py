@@ -135,3 +135,20 @@ async def test_watched_config_file_changes_apply(client, tmp_path_factory):
     else:
         found = [p for p in client.published if p.uri == uri][-1].diagnostics
     assert casing(found) == []
+
+
+def test_project_configuration_of_new_folders_under_known_ones(tmp_path):
+    from dockerast.config import find_config
+    from lsp_server.settings import ProjectConfigs
+
+    project = tmp_path / "project"
+    (project / "a" / "deep").mkdir(parents=True)
+    (project / ".dockerast.toml").write_text('ignore = ["StageNameCasing"]\n')
+    (project / "a" / "pyproject.toml").write_text("[project]\nname = 'x'\n")  # no dockerast section: look above
+    configs = ProjectConfigs()
+    for folder in ("a/deep", "a", "b/new", "a/deep/newer"):
+        document = project / folder / "Dockerfile"
+        assert configs.find(str(document)) == find_config(document)
+        assert configs.find(str(document)).path == project / ".dockerast.toml"
+    (project / "a" / "pyproject.toml").write_text("[tool.dockerast]\nselect = ['BK001']\n")
+    assert configs.find(str(project / "a" / "deep" / "Dockerfile")).path == project / "a" / "pyproject.toml"
