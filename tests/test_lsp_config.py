@@ -137,7 +137,7 @@ async def test_watched_config_file_changes_apply(client, tmp_path_factory):
     assert casing(found) == []
 
 
-def test_project_configuration_of_new_folders_under_known_ones(tmp_path):
+async def test_project_configuration_of_new_folders_under_known_ones(tmp_path):  # (the module is asyncio-marked)
     from dockerast.config import find_config
     from lsp_server.settings import ProjectConfigs
 
