@@ -68,7 +68,7 @@ _PRAGMA_LINE = re.compile(r"^[ \t]*#[ \t]*dockerast:[ \t]*ignore\[([^\]]*)\]")
 
 @dataclass(frozen=True)
 class Candidate:
-    key: tuple
+    key: tuple  # hashable: tuples inside too (a client sends it back with lists: see action_key)
     title: str
     kind: str
     diagnostics: tuple[types.Diagnostic, ...] = ()
@@ -76,10 +76,27 @@ class Candidate:
 
     @cached_property
     def identity(self) -> tuple:
-        """What makes this action what it is, hashable: its key (lists as tuples), title, kind, preference and
-        diagnostics (by identity: each finding's diagnostic is made once per snapshot)."""
-        key = tuple(tuple(k) if isinstance(k, list) else k for k in self.key)
-        return (key, self.title, self.kind, self.preferred, tuple(map(id, self.diagnostics)))
+        """What makes this action what it is, hashable: its key, title, kind, preference and diagnostics
+        (by identity: each finding's diagnostic is made once per snapshot)."""
+        return (self.key, self.title, self.kind, self.preferred, tuple(map(id, self.diagnostics)))
+
+
+def action_key(key) -> tuple:
+    """An action's key as :class:`Candidate` holds it: the lists of one sent back by a client as tuples."""
+    return tuple(tuple(k) if isinstance(k, list) else k for k in key)
+
+
+def finding_keys(diagnostics) -> tuple[tuple, ...]:
+    """The findings that diagnostics sent back by a client name by their ``data`` (code, start, end).
+
+    ``diagnostics`` are :class:`types.Diagnostic` or their JSON data; one without our data names none.
+    """
+    keys = []
+    for diag in diagnostics or ():
+        data = diag.get("data") if isinstance(diag, dict) else getattr(diag, "data", None)
+        if isinstance(data, dict) and "code" in data:
+            keys.append((data.get("code"), data.get("start"), data.get("end")))
+    return tuple(keys)
 
 
 def _capitalized(text: str) -> str:
@@ -97,19 +114,31 @@ def _stage_selector(stage) -> str:
 
 
 class Actions:
-    """The code actions of one snapshot; ``findings`` are the rule findings under the current settings."""
+    """The code actions of one snapshot; ``findings`` are the rule findings under the current settings.
+
+    Everything that does not depend on the range asked for is worked out once
+    and kept here: the actions of each finding and of each instruction,
+    whether each applies, and each one's JSON.  The server keeps one
+    ``Actions`` per snapshot and settings generation, so a request does little
+    more than find the findings and instructions its range touches.
+    """
 
     def __init__(self, snapshot: Snapshot, findings: list[Finding], config) -> None:
         self.snapshot = snapshot
         self.findings = findings
         self.config = config
+        self._finding_candidates: dict[int, list[Candidate]] = {}
+        self._instruction_candidates: dict[int, list[Candidate]] = {}
+        self._applies: dict[tuple, bool] = {}
+        self.encoded: dict[tuple, str] = {}  # (:func:`encoded_code_action`)
 
     # -- listing ------------------------------------------------------------------
 
     def candidates(
-        self, start: int, end: int, context_diagnostics: list[types.Diagnostic], only: list[str] | None, *, verify_all: bool = True
+        self, start: int, end: int, context_findings: tuple[tuple, ...], only: list[str] | None, *, verify_all: bool = True
     ) -> list[Candidate]:
-        """The actions that apply at ``[start, end]``.
+        """The actions that apply at ``[start, end]``; ``context_findings`` are the :func:`finding_keys` of the
+        diagnostics the client sent.
 
         Quick fixes and suppressions are always checked by computing their
         edits (cheap).  Fix-all and refactors are checked too when
@@ -118,38 +147,52 @@ class Actions:
         cheap preconditions and computed on resolve, which reports the
         library's reason if one turns out not to apply.
         """
-        cheap: list[Candidate] = []
-        costly: list[Candidate] = []
+        applies = self.applies
+        out: list[Candidate] = []
         if _wanted(QUICKFIX, only):
-            cheap.extend(self._quick_fixes(start, end, context_diagnostics))
-        if _wanted(FIX_ALL, only) and self._has_safe_fix():
-            costly.append(Candidate(("fixAll",), "Fix all auto-fixable problems (dockerast)", FIX_ALL))
-        if self.snapshot.valid and self.snapshot.model is not None:
-            for candidate in self._refactors(start, end):
-                if _wanted(candidate.kind, only):
-                    costly.append(candidate)
-        verify = verify_all or len(self.snapshot.tree.instructions) <= SMALL_DOCUMENT
-        return [c for c in cheap if self.edits(c.key)] + [c for c in costly if not verify or self.edits(c.key)]
+            out.extend(c for c in self._quick_fixes(start, end, context_findings) if applies(c))
+        verify = verify_all or self._small
+        if _wanted(FIX_ALL, only) and self._has_safe_fix() and (not verify or applies(self._fix_all)):
+            out.append(self._fix_all)
+        if self._refactorable:
+            out.extend(c for c in self._refactors(start, end) if _wanted(c.kind, only) and (not verify or applies(c)))
+        return out
 
-    def _matching_findings(self, start: int, end: int, context_diagnostics: list[types.Diagnostic]) -> list[int]:
+    def applies(self, candidate: Candidate) -> bool:
+        """Whether the action has edits (computed once per action)."""
+        try:
+            return self._applies[candidate.key]
+        except KeyError:
+            found = self._applies[candidate.key] = bool(self.edits(candidate.key))
+            return found
+
+    @cached_property
+    def _small(self) -> bool:
+        return len(self.snapshot.tree.instructions) <= SMALL_DOCUMENT
+
+    @cached_property
+    def _refactorable(self) -> bool:
+        return bool(self.snapshot.valid and self.snapshot.model is not None)
+
+    @cached_property
+    def _fix_all(self) -> Candidate:
+        return Candidate(("fixAll",), "Fix all auto-fixable problems (dockerast)", FIX_ALL)
+
+    def _matching_findings(self, start: int, end: int, context_findings: tuple[tuple, ...]) -> list[int]:
         """The positions in ``findings`` of those the range overlaps or the client's diagnostics name, in order."""
-        wanted = set()
-        for diag in context_diagnostics or ():
-            data = diag.data if isinstance(diag.data, dict) else None
-            if data and "code" in data:
-                wanted.add((data.get("code"), data.get("start"), data.get("end")))
         findings = self.findings
-        order, starts, reach, by_key = self.snapshot.memo(("findingIndex", id(findings)), self._finding_index)
+        order, starts, reach, by_key = self._finding_index
         # Only findings starting at most ``reach`` before the range can overlap it.
-        hits = {
+        hits = [
             order[k]
             for k in range(bisect_left(starts, start - reach), bisect_right(starts, end))
             if findings[order[k]].end >= start
-        }
-        for key in wanted:
-            hits.update(by_key.get(key, ()))
-        return sorted(hits)
+        ]
+        for key in context_findings:
+            hits.extend(by_key.get(key, ()))
+        return sorted(set(hits)) if len(hits) > 1 else hits
 
+    @cached_property
     def _finding_index(self) -> tuple[list[int], list[int], int, dict[tuple, list[int]]]:
         """The findings' positions in the list ordered by start, those starts, the longest finding's length, and positions by key."""
         findings = self.findings
@@ -160,20 +203,28 @@ class Actions:
             by_key.setdefault((f.code, f.start, f.end), []).append(n)
         return order, [findings[n].start for n in order], max(reach, 0), by_key
 
-    def _quick_fixes(self, start: int, end: int, context_diagnostics) -> list[Candidate]:
-        out = []
-        for n in self._matching_findings(start, end, context_diagnostics):
-            out.extend(self.snapshot.memo(("findingActions", id(self.findings), n), lambda n=n: self._finding_actions(n)))
+    def _quick_fixes(self, start: int, end: int, context_findings: tuple[tuple, ...]) -> list[Candidate]:
+        matching = self._matching_findings(start, end, context_findings)
+        if len(matching) <= 1:
+            return self._finding_actions(matching[0]) if matching else []
         # One suppression per rule and place is enough.
         seen, unique = set(), []
-        for c in out:
-            if c.key not in seen:
-                seen.add(c.key)
-                unique.append(c)
+        for n in matching:
+            for c in self._finding_actions(n):
+                if c.key not in seen:
+                    seen.add(c.key)
+                    unique.append(c)
         return unique
 
     def _finding_actions(self, n: int) -> list[Candidate]:
-        """The quick fix and suppressions of finding ``n`` (once per findings: they depend on nothing else)."""
+        """The quick fix and suppressions of finding ``n`` (once: they depend on nothing else)."""
+        try:
+            return self._finding_candidates[n]
+        except KeyError:
+            out = self._finding_candidates[n] = self._compute_finding_actions(n)
+            return out
+
+    def _compute_finding_actions(self, n: int) -> list[Candidate]:
         finding = self.findings[n]
         diag = finding_diagnostic(self.snapshot, finding)
         out = []
@@ -216,16 +267,34 @@ class Actions:
         return list(range(first, last + 1))
 
     def _refactors(self, start: int, end: int) -> list[Candidate]:
-        snap = self.snapshot
-        tree, model = snap.tree, snap.model
         touched = self._touched(start, end)
+        if not touched:
+            return []
+        stage_of = self.snapshot.model.stage_of
+        builders = self._builder_stages
         out: list[Candidate] = []
-        stages_touched = {model.stage_of(i).index for i in touched if model.stage_of(i) is not None}
-        if stages_touched & set(snap.memo(("builderStages",), lambda: builder_stages(tree, model))):
-            out.append(Candidate(("pin",), "Pin builder stages to $BUILDPLATFORM", REWRITE))
+        if builders and any((stage := stage_of(i)) is not None and stage.index in builders for i in touched):
+            out.append(self._pin)
         for i in touched:
-            out.extend(snap.memo(("refactors", i), lambda i=i: self._instruction_refactors(i)))
+            out.extend(self._instruction_actions(i))
         return out
+
+    def _instruction_actions(self, i: int) -> list[Candidate]:
+        """The refactors offered on instruction ``i`` (kept with the snapshot too: they do not depend on the settings)."""
+        try:
+            return self._instruction_candidates[i]
+        except KeyError:
+            out = self._instruction_candidates[i] = self.snapshot.memo(("refactors", i), lambda: self._instruction_refactors(i))
+            return out
+
+    @cached_property
+    def _builder_stages(self) -> frozenset[int]:
+        snap = self.snapshot
+        return frozenset(snap.memo(("builderStages",), lambda: builder_stages(snap.tree, snap.model)))
+
+    @cached_property
+    def _pin(self) -> Candidate:
+        return Candidate(("pin",), "Pin builder stages to $BUILDPLATFORM", REWRITE)
 
     def _instruction_refactors(self, i: int) -> list[Candidate]:
         """The refactors offered on instruction ``i``: they depend on the document only, not on the settings."""
@@ -287,7 +356,7 @@ class Actions:
                     )
                 )
         label = ", ".join(names)
-        out.append(Candidate(("sink", names, stage.index), f"Move ARG {label} to its first use", MOVE))
+        out.append(Candidate(("sink", tuple(names), stage.index), f"Move ARG {label} to its first use", MOVE))
         return out
 
     def _tag_choices(self, stage) -> list[Candidate]:
@@ -317,7 +386,7 @@ class Actions:
 
     def edits(self, key: tuple) -> tuple[TextEdit, ...]:
         """The edits of an action (memoized per snapshot); empty when it does not apply."""
-        key = tuple(tuple(k) if isinstance(k, list) else k for k in key)
+        key = action_key(key)
         return self.snapshot.memo(("action", key, id(self.config)), lambda: self._compute(key))
 
     def _compute(self, key: tuple) -> tuple[TextEdit, ...]:
@@ -335,7 +404,7 @@ class Actions:
 
     def why_not(self, key: tuple) -> str | None:
         """Why an action gave no edits, when the library said."""
-        key = tuple(tuple(k) if isinstance(k, list) else k for k in key)
+        key = action_key(key)
         return self.snapshot._memo.get(("action-error", key))
 
     def _compute_unsafe(self, key: tuple):
@@ -463,14 +532,19 @@ def encoded_code_action(
 ) -> str:
     """The JSON text of :func:`to_code_action` (``encode``: to :class:`~lsp_server.wire.Encoded`), once per
     snapshot, configuration and client: an editor asks for the actions at the cursor again and again."""
-    key = ("codeActionJSON", candidate.identity, lazy, document_changes, id(actions.config))
-    return snapshot.memo(
-        key, lambda: encode(to_code_action(snapshot, actions, candidate, lazy=lazy, document_changes=document_changes)).text
-    )
+    key = (candidate.identity, lazy, document_changes)
+    try:
+        return actions.encoded[key]
+    except KeyError:
+        text = actions.encoded[key] = encode(
+            to_code_action(snapshot, actions, candidate, lazy=lazy, document_changes=document_changes)
+        ).text
+        return text
 
 
 def to_code_action(snapshot: Snapshot, actions: Actions, candidate: Candidate, *, lazy: bool, document_changes: bool) -> types.CodeAction:
-    data: dict[str, Any] = {"uri": snapshot.uri, "version": snapshot.version, "key": list(candidate.key)}
+    key = [list(k) if isinstance(k, tuple) else k for k in candidate.key]
+    data: dict[str, Any] = {"uri": snapshot.uri, "version": snapshot.version, "key": key}
     action = types.CodeAction(
         title=candidate.title,
         kind=candidate.kind,

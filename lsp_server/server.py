@@ -12,13 +12,17 @@ import functools
 import inspect
 import json
 import logging
+import sys
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInternalError, JsonRpcMethodNotFound
+from pygls.feature_manager import is_thread_function
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCRequestMessage
 from pygls.protocol.language_server import lsp_method
 
 from dockerast.rules import CheckConfig, Finding
@@ -43,6 +47,64 @@ class RequestFailed(JsonRpcException):
     MESSAGE = "Request failed"
 
 
+_UINTEGER_MAX = 2**31 - 1
+
+
+def _position(data: Any) -> types.Position | None:
+    if type(data) is dict:
+        line, character = data.get("line"), data.get("character")
+        if type(line) is int and type(character) is int and 0 <= line <= _UINTEGER_MAX and 0 <= character <= _UINTEGER_MAX:
+            return types.Position(line=line, character=character)
+    return None
+
+
+@dataclass(frozen=True)
+class CodeActionQuery:
+    """What a ``textDocument/codeAction`` request asks, as its handler reads it.
+
+    The client sends back the diagnostics at the range, each with all its
+    fields and our ``data``; lsprotocol's converter would build every one of
+    them, where the handler reads only which findings their data names
+    (:func:`lsp_server.actions.finding_keys`).  So the request is read from
+    its JSON directly (:meth:`read`), and only a request that does not
+    plainly have the expected shape is left to the converter (:meth:`of`).
+    """
+
+    uri: str
+    range: types.Range
+    findings: tuple[tuple, ...]
+    only: list[str] | None
+
+    @classmethod
+    def read(cls, params: Any) -> CodeActionQuery | None:
+        """From the params' JSON data, or None unless the document, the range and the context are well formed
+        (the diagnostics of the context must be objects with a range and a message; the rest of them is not read)."""
+        if type(params) is not dict:
+            return None
+        document, where, context = params.get("textDocument"), params.get("range"), params.get("context")
+        if type(document) is not dict or type(where) is not dict or type(context) is not dict:
+            return None
+        uri, diagnostics, only = document.get("uri"), context.get("diagnostics"), context.get("only")
+        start, end = _position(where.get("start")), _position(where.get("end"))
+        if type(uri) is not str or start is None or end is None or type(diagnostics) is not list:
+            return None
+        if only is not None and (type(only) is not list or not all(type(kind) is str for kind in only)):
+            return None
+        if context.get("triggerKind") not in (None, 1, 2):
+            return None
+        for diagnostic in diagnostics:
+            if type(diagnostic) is not dict or type(diagnostic.get("range")) is not dict or type(diagnostic.get("message")) is not str:
+                return None
+        return cls(uri, types.Range(start=start, end=end), code_actions.finding_keys(diagnostics), only or None)
+
+    @classmethod
+    def of(cls, params: types.CodeActionParams) -> CodeActionQuery:
+        """From the params as the converter reads them."""
+        context = params.context
+        only = [str(getattr(kind, "value", kind)) for kind in context.only or ()]
+        return cls(params.text_document.uri, params.range, code_actions.finding_keys(context.diagnostics), only or None)
+
+
 class DockerastProtocol(LanguageServerProtocol):
     """Keeps document text in :class:`DocumentStore` instead of pygls' workspace.
 
@@ -50,12 +112,28 @@ class DockerastProtocol(LanguageServerProtocol):
     and ends lines at ``\\n`` only, as the library and BuildKit do.  Garbage
     is collected between messages, never in the middle of one
     (:mod:`lsp_server.collector`).  A result already encoded
-    (:class:`lsp_server.wire.Encoded`) is written as is.
+    (:class:`lsp_server.wire.Encoded`) is written as is.  A code action
+    request is read as a :class:`CodeActionQuery`, and a request whose handler
+    is a plain function is answered without pygls' futures.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.collector = IdleCollector()
+        self._synchronous: dict[Any, bool] = {}  # handler -> whether it is a plain function
+
+    def structure_message(self, data: dict[str, Any]):
+        """pygls' ``structure_message``; a code action request's params become a :class:`CodeActionQuery`."""
+        if type(data) is dict and data.get("method") == types.TEXT_DOCUMENT_CODE_ACTION and "id" in data and "jsonrpc" in data:
+            msg_id = data["id"]
+            query = CodeActionQuery.read(data.get("params")) if type(msg_id) in (int, str) else None
+            if query is not None:
+                return JsonRPCRequestMessage(id=msg_id, method=types.TEXT_DOCUMENT_CODE_ACTION, jsonrpc=data["jsonrpc"], params=query)
+            message = super().structure_message(data)  # (raises if the params are not valid)
+            return JsonRPCRequestMessage(
+                id=message.id, method=message.method, jsonrpc=message.jsonrpc, params=CodeActionQuery.of(message.params)
+            )
+        return super().structure_message(data)
 
     def _send_data(self, data: Any) -> None:
         """pygls' ``_send_data``, writing an :class:`~lsp_server.wire.Encoded` result as it is."""
@@ -102,6 +180,41 @@ class DockerastProtocol(LanguageServerProtocol):
                 contextvars.copy_context().run(self._handle_response, message.id, None, message.error)
         self.collector.handled()
 
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        """pygls' ``_handle_request``, answering at once for a handler that is a plain function.
+
+        (pygls runs every handler through a ``concurrent.futures.Future`` and
+        its callbacks, as it must for coroutines and threads; for a plain
+        function that is a good part of answering a small request.)  Errors
+        are answered as pygls answers them.
+        """
+        try:
+            handler = self._get_handler(method_name)
+        except JsonRpcMethodNotFound:
+            handler = None
+        plain = self._synchronous.get(handler)
+        if plain is None and handler is not None:
+            plain = self._synchronous[handler] = not (
+                asyncio.iscoroutinefunction(handler) or is_thread_function(handler) or inspect.isgeneratorfunction(handler)
+            )
+        if not plain:
+            super()._handle_request(msg_id, method_name, params)
+            return
+        self._ctx_msg_id.set(msg_id)
+        try:
+            result = handler(params)
+        except JsonRpcException as error:
+            log.exception('Exception occurred for message "%s"', msg_id)
+            self._send_response(msg_id, error=error.to_response_error())
+            self._server._report_server_error(error, FeatureRequestError)
+        except Exception:
+            error = JsonRpcInternalError.of(sys.exc_info())
+            log.exception('Exception occurred for message "%s"', msg_id)
+            self._send_response(msg_id, error=error.to_response_error())
+            self._server._report_server_error(error, FeatureRequestError)
+        else:
+            self._send_response(msg_id, result=result)
+
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
@@ -137,6 +250,7 @@ class DockerastServer(LanguageServer):
         self._tokens: dict[str, tuple[str, list[int]]] = {}
         self._token_counter = 0
         self._reported: set[str] = set()
+        self._client_flags: dict[str, tuple[Any, Any]] = {}
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """Serve over stdio, reading a pipe in the event loop (:mod:`lsp_server.transport`) when it can."""
@@ -177,14 +291,27 @@ class DockerastServer(LanguageServer):
                 return default
         return node
 
+    def _client_flag(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per client capabilities (they are sent once, with ``initialize``)."""
+        capabilities = self.client_capabilities
+        cached = self._client_flags.get(name)
+        if cached is not None and cached[0] is capabilities:
+            return cached[1]
+        value = compute()
+        self._client_flags[name] = (capabilities, value)
+        return value
+
     @property
     def lazy_edits(self) -> bool:
-        props = self.capability("text_document.code_action.resolve_support.properties", [])
-        return "edit" in (props or [])
+        def compute() -> bool:
+            props = self.capability("text_document.code_action.resolve_support.properties", [])
+            return "edit" in (props or [])
+
+        return self._client_flag("lazyEdits", compute)
 
     @property
     def document_changes(self) -> bool:
-        return bool(self.capability("workspace.workspace_edit.document_changes", False))
+        return self._client_flag("documentChanges", lambda: bool(self.capability("workspace.workspace_edit.document_changes", False)))
 
     @property
     def markdown(self) -> bool:
@@ -207,6 +334,13 @@ class DockerastServer(LanguageServer):
         return snapshot.memo(
             key, lambda: run_checks(snapshot.tree, self.check_config(snapshot), snapshot.model, snapshot.earlier(key))
         ).findings
+
+    def actions(self, snapshot: Snapshot) -> code_actions.Actions:
+        """The document's code actions under the current settings (kept with the version: see ``Actions``)."""
+        return snapshot.memo(
+            ("actions", self.generation),
+            lambda: code_actions.Actions(snapshot, self.findings(snapshot), self.check_config(snapshot)),
+        )
 
     def diagnostics(self, snapshot: Snapshot) -> list[dict[str, Any]]:
         """The document's diagnostics as JSON data (:func:`lsp_server.diagnostics.document_diagnostics`)."""
@@ -426,17 +560,15 @@ def pull_diagnostics(ls: DockerastServer, params: types.DocumentDiagnosticParams
     types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True),
 )
 @guarded(list)
-def code_action(ls: DockerastServer, params: types.CodeActionParams):
-    snapshot = snapshot_of(ls, params.text_document)
+def code_action(ls: DockerastServer, query: CodeActionQuery):
+    """``query``: the request's params, read by :meth:`DockerastProtocol.structure_message`."""
+    snapshot = ls.store.get(query.uri)
     if snapshot is None:
         return []
-    start, end = snapshot.positions.offsets(params.range)
-    actions = code_actions.Actions(snapshot, ls.findings(snapshot), ls.check_config(snapshot))
-    context = params.context
+    start, end = snapshot.positions.offsets(query.range)
+    actions = ls.actions(snapshot)
     lazy, document_changes = ls.lazy_edits, ls.document_changes
-    candidates = actions.candidates(
-        start, end, list(context.diagnostics or []), list(context.only or []) or None, verify_all=not lazy
-    )
+    candidates = actions.candidates(start, end, query.findings, query.only, verify_all=not lazy)
     parts = [
         code_actions.encoded_code_action(snapshot, actions, c, ls.encode, lazy=lazy, document_changes=document_changes)
         for c in candidates
@@ -452,7 +584,7 @@ def resolve_code_action(ls: DockerastServer, action: types.CodeAction) -> types.
     if snapshot is None or not isinstance(key, list) or not key:
         raise RequestFailed("this code action is for a document that is not open")
     try:
-        actions = code_actions.Actions(snapshot, ls.findings(snapshot), ls.check_config(snapshot))
+        actions = ls.actions(snapshot)
         edits = actions.edits(tuple(key))
     except Exception as error:  # noqa: BLE001
         log.exception("resolving %s failed", key)

@@ -134,12 +134,14 @@ def serve(server: Any, stdin: BinaryIO, stdout: BinaryIO) -> None:
     server._stop_event = threading.Event()
     protocol.set_writer(StdoutWriter(stdout))
 
-    # One decoder for every message (``json.loads`` with a hook makes a new one each time); LSP is UTF-8.
-    decode = json.JSONDecoder(object_hook=protocol.structure_message).decode
+    structure = protocol.structure_message
 
     def handle(body: bytes) -> None:
         try:
-            message = decode(body.decode("utf-8-sig", "surrogatepass"))  # (as json.loads reads bytes)
+            # The message as JSON data, then as pygls' message types.  (pygls hands the converter every
+            # object of the message as it is parsed, to structure those that are messages: only the
+            # whole message is one.)  LSP is UTF-8.
+            message = structure(json.loads(body.decode("utf-8-sig", "surrogatepass")))  # (as json.loads reads bytes)
             protocol.handle_message(message)
         except Exception as error:  # noqa: BLE001  (as pygls: a bad message never stops the server)
             log.exception("Unable to handle message")

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import attrs
+from pygls.protocol.json_rpc import JsonRPCResponseMessage
 
 
 class Encoded:
@@ -44,7 +45,10 @@ def message_text(converter: Any, message: Any) -> str:
         return message.text
     result = getattr(message, "result", None)
     if isinstance(result, Encoded):
-        # A response: the rest of it converted as usual, the result written as it was encoded.
+        if type(message) is JsonRPCResponseMessage:
+            # The answer to a client's request, as the converter writes it (its fields in this order).
+            return '{"id": ' + json.dumps(message.id) + ', "jsonrpc": ' + json.dumps(message.jsonrpc) + ', "result": ' + result.text + "}"
+        # Another response: the rest of it converted as usual, the result written as it was encoded.
         fields = converter.unstructure(attrs.evolve(message, result=None))
         fields["result"] = None  # (in its place, or last)
         return "{" + ", ".join(
