@@ -30,6 +30,7 @@ class IdleCollector:
 
     def __init__(self) -> None:
         self._timer: asyncio.TimerHandle | None = None
+        self._last_message = 0.0
         self._young_due = False
         self._serving = False
 
@@ -39,14 +40,18 @@ class IdleCollector:
         self._serving = True
 
     def busy(self) -> None:
-        """A message came: the next full collection waits for quiet again."""
-        if self._timer is not None:
-            self._timer.cancel()
+        """A message came: the next full collection waits for quiet again.
+
+        (The timer is not moved at every message: when it fires it looks at
+        when the last message came, and waits again if that was too recent.)
+        """
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return  # not serving yet
-        self._timer = loop.call_later(IDLE_SECONDS, self._collect)
+        self._last_message = loop.time()
+        if self._timer is None:
+            self._timer = loop.call_later(IDLE_SECONDS, self._collect)
 
     def handled(self) -> None:
         """A message was handled: a young collection, after what it scheduled, if objects piled up."""
@@ -64,5 +69,10 @@ class IdleCollector:
         gc.collect(0)
 
     def _collect(self) -> None:
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self._last_message
+        if quiet < IDLE_SECONDS:
+            self._timer = loop.call_later(IDLE_SECONDS - quiet, self._collect)
+            return
         self._timer = None
         gc.collect()
