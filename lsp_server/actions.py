@@ -127,7 +127,7 @@ class Actions:
         self.snapshot = snapshot
         self.findings = findings
         self.config = config
-        self._finding_candidates: dict[int, list[Candidate]] = {}
+        self._finding_candidates: dict[tuple[int, bool], list[Candidate]] = {}
         self._instruction_candidates: dict[int, list[Candidate]] = {}
         self._applies: dict[tuple, bool] = {}
         self.encoded: dict[tuple, str] = {}  # (:func:`encoded_code_action`)
@@ -140,19 +140,24 @@ class Actions:
         """The actions that apply at ``[start, end]``; ``context_findings`` are the :func:`finding_keys` of the
         diagnostics the client sent.
 
-        Quick fixes and suppressions are always checked by computing their
-        edits (cheap).  Fix-all and refactors are checked too when
-        ``verify_all`` (a client that cannot resolve lazily needs the edits
-        anyway) or the document is small; otherwise they are offered from
-        cheap preconditions and computed on resolve, which reports the
-        library's reason if one turns out not to apply.
+        Suppressions are always checked by computing their edits (cheap).
+        Quick fixes, fix-all and refactors are checked too when ``verify_all``
+        (a client that cannot resolve lazily needs the edits anyway) or the
+        document is small; otherwise they are offered from cheap
+        preconditions and computed on resolve, which reports the library's
+        reason if one turns out not to apply.  (A fix can cost a refactor of
+        the whole file and the check that it keeps the build's meaning:
+        hundreds of milliseconds in a long file, too much for a request sent
+        whenever the cursor moves.)
         """
         applies = self.applies
         out: list[Candidate] = []
-        if _wanted(QUICKFIX, only):
-            out.extend(c for c in self._quick_fixes(start, end, context_findings) if applies(c))
         verify = verify_all or self._small
-        if _wanted(FIX_ALL, only) and self._has_safe_fix() and (not verify or applies(self._fix_all)):
+        if _wanted(QUICKFIX, only):
+            out.extend(
+                c for c in self._quick_fixes(start, end, context_findings, verify) if (c.key[0] == "fix" and not verify) or applies(c)
+            )
+        if _wanted(FIX_ALL, only) and (self._has_safe_fix() if verify else self._offers_safe_fix) and (not verify or applies(self._fix_all)):
             out.append(self._fix_all)
         if self._refactorable:
             out.extend(c for c in self._refactors(start, end) if _wanted(c.kind, only) and (not verify or applies(c)))
@@ -203,36 +208,43 @@ class Actions:
             by_key.setdefault((f.code, f.start, f.end), []).append(n)
         return order, [findings[n].start for n in order], max(reach, 0), by_key
 
-    def _quick_fixes(self, start: int, end: int, context_findings: tuple[tuple, ...]) -> list[Candidate]:
+    def _quick_fixes(self, start: int, end: int, context_findings: tuple[tuple, ...], verify: bool) -> list[Candidate]:
         matching = self._matching_findings(start, end, context_findings)
         if len(matching) <= 1:
-            return self._finding_actions(matching[0]) if matching else []
+            return self._finding_actions(matching[0], verify) if matching else []
         # One suppression per rule and place is enough.
         seen, unique = set(), []
         for n in matching:
-            for c in self._finding_actions(n):
+            for c in self._finding_actions(n, verify):
                 if c.key not in seen:
                     seen.add(c.key)
                     unique.append(c)
         return unique
 
-    def _finding_actions(self, n: int) -> list[Candidate]:
+    def _finding_actions(self, n: int, verify: bool) -> list[Candidate]:
         """The quick fix and suppressions of finding ``n`` (once: they depend on nothing else)."""
         try:
-            return self._finding_candidates[n]
+            return self._finding_candidates[n, verify]
         except KeyError:
-            out = self._finding_candidates[n] = self._compute_finding_actions(n)
+            out = self._finding_candidates[n, verify] = self._compute_finding_actions(n, verify)
             return out
 
-    def _compute_finding_actions(self, n: int) -> list[Candidate]:
+    def _compute_finding_actions(self, n: int, verify: bool) -> list[Candidate]:
+        """Without ``verify``, a fix not computed yet is offered as its rule
+        declares it, titled after the rule, and computed on resolve."""
         finding = self.findings[n]
         diag = finding_diagnostic(self.snapshot, finding)
         out = []
-        fix = finding.fix
-        if fix is not None and fix.edits:
+        key = ("fix", finding.code, finding.start, finding.end)
+        if not verify and callable(finding.fix_or_factory):
+            safety = finding.offered_fix_safety()
+            unsafe = safety == FixSafety.UNSAFE.value
+            title = f"Fix {finding.name}" + (" (unsafe)" if unsafe else "")
+            out.append(Candidate(key, title, QUICKFIX, (diag,), not unsafe))
+        elif (fix := finding.fix) is not None and fix.edits:
             unsafe = fix.safety is FixSafety.UNSAFE
             title = _capitalized(fix.description) + (" (unsafe)" if unsafe else "")
-            out.append(Candidate(("fix", finding.code, finding.start, finding.end), title, QUICKFIX, (diag,), not unsafe))
+            out.append(Candidate(key, title, QUICKFIX, (diag,), not unsafe))
         if finding.name == "UnusedSuppression" or finding.instruction_index is None:
             return out
         rule = rule_by_key(finding.code)
@@ -247,6 +259,11 @@ class Actions:
     def _has_safe_fix(self) -> bool:
         """Whether some finding's fix is safe, computing as few pending fixes as possible (once per findings)."""
         return self.snapshot.memo(("hasSafeFix", id(self.findings)), self._find_safe_fix)
+
+    @cached_property
+    def _offers_safe_fix(self) -> bool:
+        """Whether some finding offers a safe fix, as its rule declares it (nothing computed)."""
+        return any(f.offered_fix_safety() == FixSafety.SAFE.value for f in self.findings)
 
     def _find_safe_fix(self) -> bool:
         # Fixes already computed first, then those whose rule declares them safe: a pending fix
