@@ -46,6 +46,7 @@ OPERATION = "format"
 _SHELL_COMMANDS = (RunInstruction, CmdInstruction, EntrypointInstruction, ShellInstruction, HealthcheckInstruction)
 _VERBATIM = (UserInstruction, WorkdirInstruction, StopsignalInstruction, MaintainerInstruction)
 _SPACE = " \t"
+_SPACE_RUN = re.compile("[ \t]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,22 +60,31 @@ def format_dockerfile(tree: Dockerfile, options: FormatOptions | None = None) ->
     """The canonical layout of ``tree``; idempotent, and refused where it would change meaning."""
     require_valid(tree, OPERATION)
     options = options or FormatOptions()
+    # An instruction's layout depends on nothing else: the second run, which
+    # checks the result is stable, reads again only the instructions the
+    # first one changed (the others are the same nodes, or equal ones).
+    laid_out: dict[Instruction, str] = {}
     return finish(
         tree,
-        formatted_text(tree, options),
+        formatted_text(tree, options, laid_out),
         "formatted",
         operation=OPERATION,
-        again=lambda t: formatted_text(t, options),
+        again=lambda t: formatted_text(t, options, laid_out),
         check_meaning=_same_reading,
     )
 
 
-def formatted_text(tree: Dockerfile, options: FormatOptions) -> str:
+def formatted_text(tree: Dockerfile, options: FormatOptions, laid_out: dict[Instruction, str] | None = None) -> str:
+    """The text of ``tree`` laid out; ``laid_out`` keeps each instruction's layout for later calls."""
+    laid_out = {} if laid_out is None else laid_out
     parts = [tree.bom]
     parts.extend(d.text for d in tree.directives)
     for ins in tree.instructions:
         parts.append(_trivia(ins.leading, options))
-        parts.append(_instruction(ins, options))
+        layout = laid_out.get(ins)
+        if layout is None:
+            layout = laid_out[ins] = _instruction(ins, options)
+        parts.append(layout)
     trailing = _trivia(tree.trailing, options)
     parts.append(trailing)
     text = "".join(parts)
@@ -111,6 +121,8 @@ def _trivia(text: str, options: FormatOptions) -> str:
 
 def _quote_states(logical: str, escape: str) -> list[bool]:
     """For each offset of the logical line: is it inside quotes?"""
+    if "'" not in logical and '"' not in logical:
+        return [False] * (len(logical) + 1)  # (most lines: nothing is)
     states = []
     quote = ""
     i = 0
@@ -187,25 +199,21 @@ def _head(ins: Instruction, options: FormatOptions) -> str:
             if text[start:indent_end] != wanted:
                 edits[start] = (indent_end, wanted)
             i = indent_end - start
-        # Runs of spaces between words.
-        while i < length:
-            ch = text[start + i]
-            if ch in _SPACE and not quoted[logical_at + i]:
-                j = i
-                while j < length and text[start + j] in _SPACE:
-                    j += 1
-                at_line_start = i == 0 and number > 0
-                at_end = j == length
-                if at_end and (last or not quoted[logical_at + j]):
-                    if last:
-                        edits.setdefault(start + i, (start + j, ""))
-                    elif j - i > 1 or text[start + i] != " ":
-                        edits.setdefault(start + i, (start + j, " "))
-                elif not at_line_start and logical_at + i < free_until and (j - i > 1 or ch != " "):
+        # Runs of spaces between words (a run holds no quote: all of it is
+        # quoted, or none of it).
+        for run in _SPACE_RUN.finditer(text, start + i, end):
+            i, j = run.start() - start, run.end() - start
+            if quoted[logical_at + i]:
+                continue
+            at_line_start = i == 0 and number > 0
+            at_end = j == length
+            if at_end and (last or not quoted[logical_at + j]):
+                if last:
+                    edits.setdefault(start + i, (start + j, ""))
+                elif j - i > 1 or text[start + i] != " ":
                     edits.setdefault(start + i, (start + j, " "))
-                i = j
-            else:
-                i += 1
+            elif not at_line_start and logical_at + i < free_until and (j - i > 1 or text[start + i] != " "):
+                edits.setdefault(start + i, (start + j, " "))
         # The continuation marker: escape character then the line end.
         if not last:
             line_end = text.find("\n", end)
