@@ -34,3 +34,21 @@ def corpus_files() -> list[Path]:
     if not real.exists():
         return []
     return sorted(p for p in real.rglob("*") if p.is_file())
+
+
+def model_state(model) -> tuple:
+    """Everything a model says, as plain values."""
+    count = len(model.tree.instructions)
+    return (
+        model.meta_args,
+        model.global_scope,
+        model.stages,
+        model.stage_references,
+        model.problems,
+        tuple(model.scope_at(i) for i in range(count)),
+        tuple(model.stage_of(i) for i in range(count)),
+        # (an expansion error is an exception object: compared by its message)
+        tuple((i, [(d.name, d.value, str(d.error)) for d in declared]) for i, declared in sorted(model._declared.items())),
+        tuple(model.final_scope(s.index) for s in model.stages),
+        tuple(model.dependencies(s.index) for s in model.stages),
+    )

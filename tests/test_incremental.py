@@ -20,7 +20,7 @@ from dockerast.rules import CheckConfig, run_rules
 from dockerast.rules.engine import check
 from dockerast.semantic.model import analyze
 
-from conftest import CORPUS, FIXTURES, ROOT
+from conftest import CORPUS, FIXTURES, ROOT, model_state
 
 # Pieces that change what a Dockerfile means: stages and their names, ARG/ENV
 # scopes, stage references, continuations, heredocs, comments, blank lines.
@@ -66,24 +66,6 @@ def edited_versions(draw) -> list[str]:
         start, end, insert = draw(edits(versions[-1]))
         versions.append(versions[-1][:start] + insert + versions[-1][end:])
     return versions
-
-
-def model_state(model) -> tuple:
-    """Everything a model says, as plain values."""
-    count = len(model.tree.instructions)
-    return (
-        model.meta_args,
-        model.global_scope,
-        model.stages,
-        model.stage_references,
-        model.problems,
-        tuple(model.scope_at(i) for i in range(count)),
-        tuple(model.stage_of(i) for i in range(count)),
-        # (an expansion error is an exception object: compared by its message)
-        tuple((i, [(d.name, d.value, str(d.error)) for d in declared]) for i, declared in sorted(model._declared.items())),
-        tuple(model.final_scope(s.index) for s in model.stages),
-        tuple(model.dependencies(s.index) for s in model.stages),
-    )
 
 
 @pytest.mark.skipif(not DOCUMENTS, reason="no multi-stage documents")

@@ -22,7 +22,7 @@ from dockerast.semantic.references import MountField, mount_fields
 from dockerast.semantic.scope import Scope
 from dockerast.semantic.shell import ExpansionError
 
-from tests.conftest import FIXTURES, ROOT, require
+from tests.conftest import FIXTURES, ROOT, model_state, require
 
 
 def model_of(text: str, **options):
@@ -936,18 +936,6 @@ LINES = [
 ]
 
 
-def _state(model) -> tuple:
-    count = len(model.tree.instructions)
-    return (
-        model.meta_args,
-        model.stages,
-        model.stage_references,
-        model.problems,
-        tuple(dict(model.scope_at(i).values) for i in range(count)),
-        tuple(model.dependencies(s.index) for s in model.stages),
-    )
-
-
 def test_the_analysis_reads_only_the_syntax_it_needs():
     tree = dockerast.parse(
         "ARG A\nRUN x\nFROM a AS b\nRUN echo\nRUN --mount=type=cache,target=/c x\nCOPY --from=b /a /b\n"
@@ -964,7 +952,7 @@ def test_a_model_is_the_same_whatever_was_read_before(lines):
     text = "".join(lines)
     tree = dockerast.parse(text)
     read_instructions(tree.instructions)
-    assert _state(model_of(text)) == _state(analyze(tree))
+    assert model_state(model_of(text)) == model_state(analyze(tree))
 
 
 @settings(max_examples=500, deadline=None)
