@@ -39,6 +39,15 @@ async def test_syntax_errors_are_errors(client):
     assert "ENV" in errors[0].message
 
 
+async def test_one_broken_instruction_leaves_every_other_diagnostic(client):
+    broken = "FROM alpine AS Builder\nENV onlyname\nFROM scratch\nCOPY --from=Builder /app /app\nWORKDIR relative\n"
+    whole = broken.replace("ENV onlyname\n", "")
+    found = await diagnostics(client, open_doc(client, broken))
+    codes = sorted(str(d.code) for d in found if d.severity != types.DiagnosticSeverity.Error)
+    assert any("ENV" in d.message for d in found if d.severity == types.DiagnosticSeverity.Error)
+    assert codes == sorted(str(d.code) for d in await diagnostics(client, open_doc(client, whole))) != []
+
+
 async def test_build_errors_are_reported(client):
     uri = open_doc(client, "FROM alpine\nCOPY --from=later /a /b\nFROM busybox AS later\n")
     found = await diagnostics(client, uri)
