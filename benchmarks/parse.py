@@ -8,7 +8,7 @@ files loaded as bytes before timing, decoded as UTF-8 with surrogateescape):
       every ONBUILD trigger (the Lark grammar runs once per instruction);
   (b') the same tree read with ``read_instructions`` (one grammar pass per
       file, what ``tree.errors`` and the semantic model use), when available;
-  (c) (b) + the semantic model ``dockerast.semantic.model.analyze(tree)``;
+  (c) (b') + the semantic model ``dockerast.semantic.model.analyze(tree)``;
   (c') the semantic model from text, ``analyze(dockerast.parse(text))``: the
       model reads the syntax of the instructions it looks into (FROM, ARG,
       ENV, ONBUILD, flags that may name a stage), the others stay unread;
@@ -128,16 +128,17 @@ def make_parsers() -> dict[str, tuple[str, Callable[[str, bytes], object] | None
 
         def semantic(text: str, data: bytes):
             tree = dockerast.parse(text)
+            read_instructions(tree.instructions)  # the full tree as (b') reads it
             force_syntax(tree)
             return tree, analyze(tree)
 
         def model_only(text: str, data: bytes):
             return analyze(dockerast.parse(text))
 
-        parsers["c"] = ("(c) (b) + semantic analyze(tree)", semantic, "")
+        parsers["c"] = ("(c) (b') + semantic analyze(tree)", semantic, "")
         parsers["C"] = ("(c') analyze(dockerast.parse(text))", model_only, "")
     else:
-        parsers["c"] = ("(c) (b) + semantic analyze(tree)", None, note)
+        parsers["c"] = ("(c) (b') + semantic analyze(tree)", None, note)
         parsers["C"] = ("(c') analyze(dockerast.parse(text))", None, note)
 
     try:
