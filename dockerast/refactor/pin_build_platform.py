@@ -31,7 +31,7 @@ PLATFORM_FLAG = "--platform=$BUILDPLATFORM"
 # tonistiigi/xx's helpers read the target platform from the environment.
 # A bare ``GOOS=linux`` or ``--target x86_64-...`` is not evidence: it builds
 # for one fixed platform, or for the machine it runs on.
-CROSS_COMPILERS = re.compile(r"\bxx-[a-z]")
+_CROSS_COMPILERS = re.compile(r"\bxx-[a-z]")
 
 
 def cross_compile_evidence(tree: Dockerfile, model: SemanticModel, stage_index: int) -> str | None:
@@ -43,16 +43,24 @@ def cross_compile_evidence(tree: Dockerfile, model: SemanticModel, stage_index: 
     return f"line {_line(tree, index)} {sign}"
 
 
-def cross_compile_step(tree: Dockerfile, model: SemanticModel, stage_index: int) -> tuple[int, str] | None:
+def cross_compile_step(
+    tree: Dockerfile,
+    model: SemanticModel,
+    stage_index: int,
+    target_names: Callable[[int], frozenset[str]] | None = None,
+) -> tuple[int, str] | None:
     """The first instruction of a stage that builds for the target platform, and
-    what shows it (see :func:`cross_compile_evidence`), or None."""
+    what shows it (see :func:`cross_compile_evidence`), or None.
+
+    ``target_names(index)`` gives the TARGET* names instruction ``index``
+    references, for a caller that already knows them (default: read here)."""
     instructions = tree.instructions
     for i in model.stages[stage_index].instruction_indices[1:]:
         ins = instructions[i]
-        used = referenced_names(ins) & TARGET_ARGS
+        used = target_names(i) if target_names is not None else referenced_names(ins) & TARGET_ARGS
         if used:
             return i, f"uses {', '.join(sorted(used))}"
-        match = CROSS_COMPILERS.search(ins.logical)
+        match = _CROSS_COMPILERS.search(ins.logical) if "xx-" in ins.logical else None
         if match:
             return i, f"cross-compiles ({match.group().strip()})"
     return None

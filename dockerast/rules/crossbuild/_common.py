@@ -141,26 +141,22 @@ def facts(ctx: CheckContext) -> CrossBuildFacts:
 
 
 def cross_compiles(ctx: CheckContext, stage: int) -> bool:
-    """Whether a stage shows it builds for the target platform: whether
-    ``cross_compile_step`` finds its evidence, a TARGET* name referenced or
-    an ``xx-`` helper run, in it.  Read here with the references the rules
-    share, and only where the text holds ``TARGET`` or ``xx-``: most
-    instructions hold neither."""
-    from dockerast.refactor.pin_build_platform import CROSS_COMPILERS  # noqa: PLC0415
+    """Whether ``cross_compile_step`` finds that a stage builds for the target
+    platform, with the references the rules share, read only where the text
+    holds ``TARGET`` (most instructions do not)."""
+    from dockerast.refactor.pin_build_platform import cross_compile_step  # noqa: PLC0415
 
     known = facts(ctx)
+    instructions = ctx.tree.instructions
 
-    def read() -> bool:
-        instructions = ctx.tree.instructions
-        for index in ctx.model.stages[stage].instruction_indices[1:]:
-            text = written(instructions[index])
-            if "TARGET" in text and not TARGET_ARGS.isdisjoint(known.references(index)):
-                return True
-            if "xx-" in text and CROSS_COMPILERS.search(instructions[index].logical):
-                return True
-        return False
+    def target_names(index: int) -> frozenset[str]:
+        if "TARGET" not in written(instructions[index]):
+            return frozenset()
+        return known.references(index) & TARGET_ARGS
 
-    return ctx.stage_fact("cross-compiles", stage, read)
+    return ctx.stage_fact(
+        "cross-compiles", stage, lambda: cross_compile_step(ctx.tree, ctx.model, stage, target_names) is not None
+    )
 
 
 def stage_label(stage: Stage) -> str:
