@@ -543,6 +543,8 @@ INSTRUCTION_TYPES: dict[str, type[Instruction]] = {
 _new = object.__new__
 _set_span = (Span.start.__set__, Span.end.__set__)
 _set_word = (Word.text.__set__, Word.span.__set__, Word.logical_start.__set__)
+_set_exec_argument = (ExecArgument.value.__set__, ExecArgument.span.__set__)
+_set_flag = tuple(getattr(Flag, f.name).__set__ for f in dataclasses.fields(Flag))
 _set_key_value = tuple(getattr(KeyValue, f.name).__set__ for f in dataclasses.fields(KeyValue))
 _set_syntax = tuple(getattr(InstructionSyntax, f.name).__set__ for f in dataclasses.fields(InstructionSyntax))
 _set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclasses.fields(Instruction))
@@ -580,6 +582,28 @@ def new_word_at(text: str, span: Span, logical_start: int) -> Word:
     set_word_span(word, span)
     set_logical_start(word, logical_start)
     return word
+
+
+def new_exec_argument(value: str, span: Span) -> ExecArgument:
+    """``ExecArgument(value, span)``."""
+    argument = _new(ExecArgument)
+    set_value, set_span = _set_exec_argument
+    set_value(argument, value)
+    set_span(argument, span)
+    return argument
+
+
+def new_flag(word: Word, unquoted: str, name: str, value: str | None, name_span: Span, value_span: Span | None) -> Flag:
+    """``Flag(word, unquoted, name, value, name_span, value_span)``."""
+    flag = _new(Flag)
+    s0, s1, s2, s3, s4, s5 = _set_flag
+    s0(flag, word)
+    s1(flag, unquoted)
+    s2(flag, name)
+    s3(flag, value)
+    s4(flag, name_span)
+    s5(flag, value_span)
+    return flag
 
 
 def new_key_value(key: str, value: str | None, key_span: Span, value_span: Span | None) -> KeyValue:

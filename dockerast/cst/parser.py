@@ -35,6 +35,8 @@ from dockerast.cst.nodes import (
     SyntaxIssue,
     UnknownInstruction,
     Word,
+    new_exec_argument,
+    new_flag,
     new_instruction,
     new_key_value,
     new_span,
@@ -147,7 +149,7 @@ def parse_instruction_syntax(ins: Instruction) -> InstructionSyntax:
     line = line.rstrip(GO_SPACE)
     try:
         tree = parse_logical_line(line, ins.escape)
-        return _Reader(ins, logical, lead).read(tree)
+        return _Reader().read(ins, logical, -lead, tree)
     except RecursionError:
         # Only ONBUILD nests; BuildKit refuses ``ONBUILD ONBUILD`` when it builds.
         keyword = line.split(None, 1)[0]
@@ -169,31 +171,33 @@ def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction])
     The same result as reading them one by one (:func:`parse_instruction_syntax`),
     without the cost of starting the parser once per instruction.
     """
-    # Per escape character: the instructions and their stripped lines.
-    batches: dict[str, tuple[list[Instruction], list[str]]] = {}
+    # Per escape character: the instructions, their logical and stripped lines.
+    batches: dict[str, tuple[list[Instruction], list[str], list[str]]] = {}
     for ins in instructions:
         if ins._syntax:
             continue
-        line = ins.logical.strip(GO_SPACE)
+        logical = ins.logical
+        line = logical.strip(GO_SPACE)
         if line and "\n" not in line:
             batch = batches.get(ins.escape)
             if batch is None:
-                batch = batches[ins.escape] = ([], [])
+                batch = batches[ins.escape] = ([], [], [])
             batch[0].append(ins)
-            batch[1].append(line)
+            batch[1].append(logical)
+            batch[2].append(line)
         else:
             ins.syntax  # noqa: B018  (read alone)
-    for escape, (pending, lines) in batches.items():
+    for escape, (pending, logicals, lines) in batches.items():
         try:
             trees = parse_logical_lines(lines, escape)
+            read = _Reader().read
             origin = 0
-            for ins, line, tree in zip(pending, lines, trees):
+            for ins, logical, line, tree in zip(pending, logicals, lines, trees):
                 if not ins._syntax:
-                    logical = ins.logical
                     # The line starts where ``logical`` does, but after a first
                     # segment that held only the escape character.
                     lead = 0 if logical[0] == line[0] else len(logical) - len(logical.lstrip(GO_SPACE))
-                    ins._syntax.append(_Reader(ins, logical, lead, origin).read(tree))
+                    ins._syntax.append(read(ins, logical, origin - lead, tree))
                 origin += len(line) + 1
         except (GrammarError, RecursionError):
             # Every line reads alone (deeply nested ONBUILDs report a problem there).
@@ -233,21 +237,6 @@ class _Reader:
 
     __slots__ = ("base", "ins", "logical", "shift", "starts")
 
-    def __init__(self, ins: Instruction, logical: str, lead: int, origin: int = 0) -> None:
-        self.ins = ins
-        self.logical = logical
-        # ``origin`` is where the stripped line starts in the text the grammar
-        # read, ``lead`` where it starts in ``logical``.
-        self.shift = origin - lead
-        segments = ins.segments
-        # With one segment, a logical offset maps to ``base + offset``;
-        # otherwise through where each segment starts in ``logical``.
-        if len(segments) == 1:
-            self.base = segments[0][0]
-        else:
-            self.base = -1
-            self.starts = ins._logical_starts()
-
     def span(self, start: int, end: int) -> Span:
         base = self.base
         if base >= 0:
@@ -271,12 +260,23 @@ class _Reader:
             return new_word(text, base + start, base + start + len(text), start)
         return new_word_at(text, self.span(start, start + len(text)), start)
 
-    def read(self, tree: Tree) -> InstructionSyntax:
+    def read(self, ins: Instruction, logical: str, shift: int, tree: Tree) -> InstructionSyntax:
+        """The syntax of ``ins`` from ``tree``, the grammar's reading of its line:
+        a token at ``start_pos`` stands at ``start_pos - shift`` in ``logical``."""
+        self.ins = ins
+        self.logical = logical
+        self.shift = shift
+        segments = ins.segments
+        # With one segment, a logical offset maps to ``base + offset``;
+        # otherwise through where each segment starts in ``logical``.
+        if len(segments) == 1:
+            base = self.base = segments[0][0]
+        else:
+            base = self.base = -1
+            self.starts = ins._logical_starts()
         children = tree.children
         rule = tree.data
         keyword_token = children[0]
-        shift = self.shift
-        base = self.base
         word = self.word
         text = keyword_token.value
         start = keyword_token.start_pos - shift
@@ -346,7 +346,7 @@ class _Reader:
             if rule == "json_or_words":
                 words = self.plain_words(arguments)
         if rule == "env" or rule == "label":
-            key_values, error = self.name_values(keyword.text.upper(), words)
+            key_values, error = self.name_values(keyword.text, words)
             if error is not None:
                 problem = error
         elif rule == "arg":
@@ -374,9 +374,12 @@ class _Reader:
         )
 
     def exec_form(self, array: Word) -> tuple[ExecArgument, ...]:
-        base = array.logical_start
+        start = array.logical_start
+        if self.base >= 0:
+            base = self.base + start
+            return tuple([new_exec_argument(value, new_span(base + s, base + e)) for value, s, e in exec_strings(array.text)])
         span = self.span
-        return tuple([ExecArgument(value, span(base + s, base + e)) for value, s, e in exec_strings(array.text)])
+        return tuple([new_exec_argument(value, span(start + s, start + e)) for value, s, e in exec_strings(array.text)])
 
     def plain_words(self, arguments: Word) -> list[Word]:
         """COPY, ADD and VOLUME in shell form: the arguments split at whitespace."""
@@ -396,9 +399,9 @@ class _Reader:
         raw_eq = raw.find("=")
         name_span = self.span(start + 2, start + (raw_eq if raw_eq >= 0 else len(raw)))
         value_span = self.span(start + raw_eq + 1, start + len(raw)) if raw_eq >= 0 else None
-        return Flag(word, unquoted, name, value if eq else None, name_span, value_span)
+        return new_flag(word, unquoted, name, value if eq else None, name_span, value_span)
 
-    def name_values(self, command: str, words: list[Word]) -> tuple[tuple[KeyValue, ...], Problem | None]:
+    def name_values(self, keyword: str, words: list[Word]) -> tuple[tuple[KeyValue, ...], Problem | None]:
         """ENV and LABEL: ``key=value`` words, or the legacy ``key value``."""
         if not words:
             return (), None
@@ -408,7 +411,7 @@ class _Reader:
             rest = self.logical[rest_start:].rstrip(GO_SPACE)
             parts = _WHITESPACE.split(rest, maxsplit=1)
             if len(parts) < 2:
-                return (), Problem(f"{command} must have two arguments", first.span)
+                return (), Problem(f"{keyword.upper()} must have two arguments", first.span)
             value_start = rest_start + len(rest) - len(parts[1])
             pair = KeyValue(
                 parts[0],
@@ -455,7 +458,7 @@ class _Reader:
         trigger = cls(leading="", text=self.ins.text, segments=tuple(segments), body_start=self.ins.body_start, escape=self.ins.escape)
         # Read it from the tree the grammar already built: its line starts
         # ``sub_start`` characters into ours.
-        trigger._syntax.append(_Reader(trigger, trigger.logical, 0, self.shift + sub_start).read(subtree))
+        trigger._syntax.append(_Reader().read(trigger, trigger.logical, self.shift + sub_start, subtree))
         return trigger
 
     def heredocs(self) -> tuple[tuple[Heredoc, ...], Problem | None]:
