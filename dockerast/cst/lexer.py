@@ -58,13 +58,14 @@ _SKIPPED = rf"(?:[{_LINE_SPACE}]*(?:#[^\n]*)?\n)*"
 _FIRST_LINE = re.compile(rf"({_SKIPPED})[{_LINE_SPACE}]*(([^\t\n\v\f\r ]*)[^\n]*)")
 # Inside an instruction: skipped lines, then the next line (group 1).
 _NEXT_LINE = re.compile(rf"{_SKIPPED}([^\n]*)")
-# The same, when that line goes on to the next one (group 2 stops at the
-# escape character): the common case, in one match.  The skipped lines are
-# taken possessively, so that a comment line never counts as the line: group 1
-# takes them in a lookahead, which never backtracks into them (an atomic group,
-# written so that Python 3.10 reads it).
+# The same, when that line goes on to the next one (group 1 stops at the
+# escape character): the common case, in one match.  A comment line never
+# counts as the line (a blank one cannot end with the escape character), even
+# when the match backtracks into the skipped lines.
 _CONTINUED_LINE = {
-    escape: re.compile(rf"(?=({_SKIPPED}))\1([^\n]*)(?<!{re.escape(escape)}){re.escape(escape)}[ \t]*\r*\n")
+    escape: re.compile(
+        rf"{_SKIPPED}(?![{_LINE_SPACE}]*#)([^\n]*)(?<!{re.escape(escape)}){re.escape(escape)}[ \t]*\r*\n"
+    )
     for escape in ("\\", "`")
 }
 _FIRST_WORD = re.compile(rf"[{re.escape(GO_SPACE)}]*([^\t\v\f\r ]*)")
@@ -211,7 +212,7 @@ def split(text: str) -> SplitResult:
         while continued and pos < n:
             m = continued_line(text, pos)
             if m is not None:
-                segments.append((m.start(2) - start, m.end(2) - start))
+                segments.append((m.start(1) - start, m.end(1) - start))
                 pos = m.end()
                 continue
             m = next_line(text, pos)
