@@ -29,6 +29,19 @@ __all__ = ["EMPTY_SCOPE", "Scope", "declare_meta_args", "declare_stage_args", "s
 NON_ENV_ARGS = frozenset({"BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"})
 
 
+def _dict(mapping: Mapping) -> dict:
+    """``dict(mapping)``.  A scope made here holds read-only views of dicts,
+    which copy several times faster through the view."""
+    if type(mapping) is MappingProxyType:
+        try:
+            copied = mapping.copy()
+        except AttributeError:  # the view of a mapping without copy()
+            copied = None
+        if type(copied) is dict:
+            return copied
+    return dict(mapping)
+
+
 def _frozen(mapping: Mapping) -> Mapping:
     """A read-only copy of ``mapping``.  The functions below wrap the dicts they
     build without copying them: nothing else holds those, so they never change."""
@@ -93,6 +106,26 @@ class Declared:
     error: ExpansionError | None = None
 
 
+# The functions below make a Scope and a Declared per ARG or ENV.  A frozen
+# dataclass's generated __init__ sets each field through object.__setattr__;
+# filling the instance's __dict__ directly makes the same object faster.
+_new = object.__new__
+
+
+def _new_scope(args: Mapping[str, str | None], env: Mapping[str, str], values: Mapping[str, str]) -> Scope:
+    """``Scope(args, env, values)``."""
+    scope = _new(Scope)
+    scope.__dict__.update(args=args, env=env, values=values)
+    return scope
+
+
+def _new_declared(name: str, value: str | None, error: ExpansionError | None = None) -> Declared:
+    """``Declared(name, value, error)``."""
+    declared = _new(Declared)
+    declared.__dict__.update(name=name, value=value, error=error)
+    return declared
+
+
 def declare_meta_args(
     scope: Scope, pairs: Iterable[KeyValue], build_args: Mapping[str, str], lex: ShellLex
 ) -> tuple[Scope, tuple[Declared, ...]]:
@@ -103,16 +136,16 @@ def declare_meta_args(
     included.  An ARG without a value leaves an automatic platform ARG of that
     name as it was.
     """
-    args = dict(scope.args)
-    values = dict(scope.values)
+    args = _dict(scope.args)
+    values = _dict(scope.values)
     declared = []
     for pair in pairs:
         value, error = _resolve_default(pair, build_args, values, lex)
         if value is not None:
             values[pair.key] = value
         args[pair.key] = values.get(pair.key) if value is None else value
-        declared.append(Declared(pair.key, value, error))
-    return Scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
+        declared.append(_new_declared(pair.key, value, error))
+    return _new_scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
 
 
 def declare_stage_args(
@@ -138,8 +171,8 @@ def declare_stage_args(
     name); a name left without one changes nothing there, and keeps the value
     an earlier declaration gave it in ``args``.
     """
-    args = dict(scope.args)
-    values = dict(scope.values)
+    args = _dict(scope.args)
+    values = _dict(scope.values)
     declared = []
     for pair in pairs:
         name = pair.key
@@ -150,8 +183,8 @@ def declare_stage_args(
         if value is not None and name not in NON_ENV_ARGS:
             values[name] = value
         args[name] = args.get(name) if value is None else value
-        declared.append(Declared(name, value, error))
-    return Scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
+        declared.append(_new_declared(name, value, error))
+    return _new_scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
 
 
 def set_env(scope: Scope, pairs: Iterable[KeyValue], lex: ShellLex) -> tuple[Scope, tuple[Declared, ...]]:
@@ -161,8 +194,8 @@ def set_env(scope: Scope, pairs: Iterable[KeyValue], lex: ShellLex) -> tuple[Sco
     the instruction: in ``ENV A=1 B=$A``, ``B`` sees the previous ``A``.
     A pair that cannot be expanded is skipped and reported.
     """
-    env = dict(scope.env)
-    values = dict(scope.values)
+    env = _dict(scope.env)
+    values = _dict(scope.values)
     before = scope.values
     declared = []
     for pair in pairs:
@@ -170,12 +203,12 @@ def set_env(scope: Scope, pairs: Iterable[KeyValue], lex: ShellLex) -> tuple[Sco
             key = lex.expand(pair.key, before)
             value = lex.expand(pair.value or "", before)
         except ExpansionError as error:
-            declared.append(Declared(pair.key, None, error))
+            declared.append(_new_declared(pair.key, None, error))
             continue
         env[key] = value
         values[key] = value
-        declared.append(Declared(key, value))
-    return Scope(scope.args, MappingProxyType(env), MappingProxyType(values)), tuple(declared)
+        declared.append(_new_declared(key, value))
+    return _new_scope(scope.args, MappingProxyType(env), MappingProxyType(values)), tuple(declared)
 
 
 def _resolve_default(
