@@ -942,7 +942,7 @@ def test_the_analysis_reads_only_the_syntax_it_needs():
         "COPY a b\nENV E=1\nLABEL l=1\nONBUILD RUN x\nRUNN x\n"
     )
     analyze(tree)
-    read = [bool(ins._syntax) for ins in tree.instructions]
+    read = [ins.is_read for ins in tree.instructions]
     assert read == [True, True, True, False, True, True, False, True, False, True, False]
 
 

@@ -118,14 +118,18 @@ class RawInstruction(NamedTuple):
 _new_raw_instruction = partial(tuple.__new__, RawInstruction)
 
 
-@dataclass(frozen=True, slots=True)
-class SplitResult:
+class SplitResult(NamedTuple):
+    """What :func:`split` found in a file (a named tuple: one is made per file parsed)."""
+
     bom: str
     escape: str
     directives: tuple[RawDirective, ...]
     directives_end: int
     instructions: tuple[RawInstruction, ...]
     problems: tuple[RawProblem, ...]
+
+
+_new_split_result = partial(tuple.__new__, SplitResult)
 
 
 def _line_bounds(text: str, pos: int) -> int:
@@ -248,7 +252,7 @@ def split(text: str) -> SplitResult:
                 pos = read_bodies(text, pos, heredocs)[-1].terminator_end
         instructions.append(raw_instruction((leading_start, start, pos, tuple(segments), body_start, command, heredocs)))
         leading_start = pos
-    return SplitResult(bom, escape, tuple(directives), directives_end, tuple(instructions), tuple(problems))
+    return _new_split_result((bom, escape, tuple(directives), directives_end, tuple(instructions), tuple(problems)))
 
 
 def _command_word(text: str, start: int, end: int) -> str:

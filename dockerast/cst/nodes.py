@@ -259,6 +259,11 @@ class Instruction:
         return Span(self.physical_offset(start), self.physical_offset(end - 1) + 1)
 
     @property
+    def is_read(self) -> bool:
+        """Whether :attr:`syntax` has been read already (it then costs nothing)."""
+        return bool(self._syntax)
+
+    @property
     def syntax(self) -> InstructionSyntax:
         cache = self._syntax
         if not cache:
@@ -769,3 +774,28 @@ class Dockerfile:
 
             cache.append(collect_errors(self))
         return cache[0]
+
+
+_set_dockerfile = tuple(getattr(Dockerfile, f.name).__set__ for f in dataclasses.fields(Dockerfile))
+
+
+def new_dockerfile(
+    bom: str,
+    directives: tuple[Directive, ...],
+    instructions: tuple[Instruction, ...],
+    trailing: str,
+    escape: str,
+    split_problems: tuple[tuple[int, int, str], ...],
+) -> Dockerfile:
+    """``Dockerfile(bom, directives, instructions, trailing, escape, split_problems)``."""
+    tree = _new(Dockerfile)
+    s0, s1, s2, s3, s4, s5, s6, s7 = _set_dockerfile
+    s0(tree, bom)
+    s1(tree, directives)
+    s2(tree, instructions)
+    s3(tree, trailing)
+    s4(tree, escape)
+    s5(tree, split_problems)
+    s6(tree, [])  # _offsets
+    s7(tree, [])  # _errors
+    return tree

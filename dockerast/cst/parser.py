@@ -35,6 +35,7 @@ from dockerast.cst.nodes import (
     SyntaxIssue,
     UnknownInstruction,
     Word,
+    new_dockerfile,
     new_exec_argument,
     new_flag,
     new_instruction,
@@ -89,17 +90,19 @@ def parse(text: str, previous: Dockerfile | None = None) -> Dockerfile:
                 node._syntax.append(cached)
         instructions.append(node)
     directives = tuple(
-        Directive(text[d.start : d.end], d.name, d.value, Span(d.value_start - d.start, d.value_start - d.start + len(d.value)))
-        for d in result.directives
+        [
+            Directive(text[d.start : d.end], d.name, d.value, Span(d.value_start - d.start, d.value_start - d.start + len(d.value)))
+            for d in result.directives
+        ]
     )
     end = result.instructions[-1].end if result.instructions else result.directives_end
-    return Dockerfile(
-        bom=result.bom,
-        directives=directives,
-        instructions=tuple(instructions),
-        trailing=text[end:],
-        escape=result.escape,
-        split_problems=tuple((p.start, p.end, p.message) for p in result.problems),
+    return new_dockerfile(
+        result.bom,
+        directives,
+        tuple(instructions),
+        text[end:],
+        result.escape,
+        tuple([(p.start, p.end, p.message) for p in result.problems]),
     )
 
 
@@ -226,6 +229,12 @@ _EXEC_RULES = frozenset({"exec_or_shell", "json_or_words", "healthcheck"})
 _HEREDOC_RULES = frozenset({"exec_or_shell", "json_or_words"})
 
 
+# The keyword Words made so far, by text and place; bounded, since an unknown
+# instruction's keyword may be any word.
+_KEYWORDS: dict[tuple[str, int, int], Word] = {}
+_KEYWORDS_KEPT = 4096
+
+
 class _Reader:
     """Turns the Lark tree of one logical line into our structure and spans.
 
@@ -280,7 +289,17 @@ class _Reader:
         word = self.word
         text = keyword_token.value
         start = keyword_token.start_pos - shift
-        keyword = new_word(text, base + start, base + start + len(text), start) if base >= 0 else word(text, start)
+        if base >= 0:
+            # Keywords repeat from line to line and file to file: one Word
+            # (immutable) serves every instruction that has the same.
+            key = (text, base + start, start)
+            keyword = _KEYWORDS.get(key)
+            if keyword is None:
+                keyword = new_word(text, base + start, base + start + len(text), start)
+                if len(_KEYWORDS) < _KEYWORDS_KEPT:
+                    _KEYWORDS[key] = keyword
+        else:
+            keyword = word(text, start)
         flags = []
         words = []
         arguments = None

@@ -1142,6 +1142,11 @@ def _may_name_stage(ins: Instruction) -> bool:
     """
     if not isinstance(ins, (CopyInstruction, RunInstruction)):
         return False
+    if ins.is_read:  # the flags are known: the exact test is the cheaper one
+        for flag in ins.syntax.flags:
+            if flag.name == "from" or flag.name == "mount":
+                return True
+        return False
     logical = ins.logical
     return "--" in logical and _stage_flag(ins.escape).search(logical) is not None
 
