@@ -68,6 +68,8 @@ _CONTINUED_LINE = {
     )
     for escape in ("\\", "`")
 }
+# What may end a line before a continuation's escape character, or its newline.
+_LINE_END_BLANKS = " \t\r"
 _FIRST_WORD = re.compile(rf"[{re.escape(GO_SPACE)}]*([^\t\v\f\r ]*)")
 _NOT_SPACE = re.compile(rf"[^{re.escape(GO_SPACE)}]")
 
@@ -201,14 +203,18 @@ def split(text: str) -> SplitResult:
         start = m.end(1)
         seg_start, line_end = m.span(2)
         pos = line_end + 1 if line_end < n else n
-        body = body.rstrip("\r")
-        cut = body.rstrip(" \t")
-        # BuildKit's continuation test: the content ends with an escape
-        # character that is not itself escaped, then blanks and tabs only.
-        continued = cut[-1] == escape and cut[-2:-1] != escape
-        # (A line holding only the escape character opens an instruction
-        # with nothing on it yet, exactly as BuildKit reads it.)
-        seg_end = seg_start + (len(cut) - 1 if continued else len(body))
+        if body[-1] in _LINE_END_BLANKS or body[-1] == escape:
+            body = body.rstrip("\r")
+            cut = body.rstrip(" \t")
+            # BuildKit's continuation test: the content ends with an escape
+            # character that is not itself escaped, then blanks and tabs only.
+            continued = cut[-1] == escape and cut[-2:-1] != escape
+            # (A line holding only the escape character opens an instruction
+            # with nothing on it yet, exactly as BuildKit reads it.)
+            seg_end = seg_start + (len(cut) - 1 if continued else len(body))
+        else:  # most lines: neither continued nor blank at their end
+            continued = False
+            seg_end = line_end
         command = m.group(3)
         if m.end(3) >= seg_end or command[-1] in GO_SPACE:
             command = None  # the keyword does not end on this line: read it from the logical line

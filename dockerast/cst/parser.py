@@ -174,13 +174,18 @@ def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction])
     The same result as reading them one by one (:func:`parse_instruction_syntax`),
     without the cost of starting the parser once per instruction.
     """
+    pending = [ins for ins in instructions if not ins._syntax]
+    if not pending:
+        return
+    logicals = [ins.logical for ins in pending]
+    lines = [logical.strip(GO_SPACE) for logical in logicals]
+    escapes = {ins.escape for ins in pending}
+    if len(escapes) == 1 and "" not in lines and "\n" not in "".join(lines):
+        _read_batch(pending, logicals, lines, escapes.pop())  # the instructions of one file
+        return
     # Per escape character: the instructions, their logical and stripped lines.
     batches: dict[str, tuple[list[Instruction], list[str], list[str]]] = {}
-    for ins in instructions:
-        if ins._syntax:
-            continue
-        logical = ins.logical
-        line = logical.strip(GO_SPACE)
+    for ins, logical, line in zip(pending, logicals, lines):
         if line and "\n" not in line:
             batch = batches.get(ins.escape)
             if batch is None:
@@ -190,22 +195,28 @@ def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction])
             batch[2].append(line)
         else:
             ins.syntax  # noqa: B018  (read alone)
-    for escape, (pending, logicals, lines) in batches.items():
-        try:
-            trees = parse_logical_lines(lines, escape)
-            read = _Reader().read
-            origin = 0
-            for ins, logical, line, tree in zip(pending, logicals, lines, trees):
-                if not ins._syntax:
-                    # The line starts where ``logical`` does, but after a first
-                    # segment that held only the escape character.
-                    lead = 0 if logical[0] == line[0] else len(logical) - len(logical.lstrip(GO_SPACE))
-                    ins._syntax.append(read(ins, logical, origin - lead, tree))
-                origin += len(line) + 1
-        except (GrammarError, RecursionError):
-            # Every line reads alone (deeply nested ONBUILDs report a problem there).
-            for ins in pending:
-                ins.syntax  # noqa: B018
+    for escape, (batch_pending, batch_logicals, batch_lines) in batches.items():
+        _read_batch(batch_pending, batch_logicals, batch_lines, escape)
+
+
+def _read_batch(pending: list[Instruction], logicals: list[str], lines: list[str], escape: str) -> None:
+    """Read instructions with one escape character, from their logical lines
+    and those lines stripped (none empty, none holding a newline)."""
+    try:
+        trees = parse_logical_lines(lines, escape)
+        read = _Reader().read
+        origin = 0
+        for ins, logical, line, tree in zip(pending, logicals, lines, trees):
+            if not ins._syntax:
+                # The line starts where ``logical`` does, but after a first
+                # segment that held only the escape character.
+                lead = 0 if logical[0] == line[0] else len(logical) - len(logical.lstrip(GO_SPACE))
+                ins._syntax.append(read(ins, logical, origin - lead, tree))
+            origin += len(line) + 1
+    except (GrammarError, RecursionError):
+        # Every line reads alone (deeply nested ONBUILDs report a problem there).
+        for ins in pending:
+            ins.syntax  # noqa: B018
 
 
 def _syntax(keyword: Word, **fields) -> InstructionSyntax:
