@@ -69,7 +69,7 @@ def test_fast_constructors_make_the_same_nodes():
     word = new_word("abc", 1, 4, 2)
     assert word == Word("abc", Span(1, 4), 2) and word.logical_start == 2
     assert new_key_value("k", None, span, None) == KeyValue("k", None, span, None)
-    fields = [f.name for f in dataclasses.fields(InstructionSyntax)]
+    fields = InstructionSyntax._fields
     values = list(range(len(fields)))
     assert new_syntax(*values) == InstructionSyntax(*values)
     ins = new_instruction(RunInstruction, "# c\n", "RUN x\n", ((0, 5),), 6, "\\")

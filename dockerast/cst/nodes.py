@@ -24,7 +24,7 @@ import dataclasses
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 if TYPE_CHECKING:
     from dockerast.cst.positions import LineIndex
@@ -150,11 +150,13 @@ def unquote_flag(raw: str, escape: str) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class InstructionSyntax:
+class InstructionSyntax(NamedTuple):
     """What the grammar found in an instruction's logical line.
 
     Computed once per instruction, on first use, by :mod:`dockerast.cst.parser`.
+    A named tuple, not a frozen dataclass like the nodes: one is made for
+    every instruction read, and a tuple of ten fields is built in one call
+    where a dataclass needs one per field.
     """
 
     keyword: Word
@@ -551,7 +553,7 @@ _set_word = (Word.text.__set__, Word.span.__set__, Word.logical_start.__set__)
 _set_exec_argument = (ExecArgument.value.__set__, ExecArgument.span.__set__)
 _set_flag = tuple(getattr(Flag, f.name).__set__ for f in dataclasses.fields(Flag))
 _set_key_value = tuple(getattr(KeyValue, f.name).__set__ for f in dataclasses.fields(KeyValue))
-_set_syntax = tuple(getattr(InstructionSyntax, f.name).__set__ for f in dataclasses.fields(InstructionSyntax))
+_new_tuple = tuple.__new__
 _set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclasses.fields(Instruction))
 _set_joined = Instruction._joined.__set__
 
@@ -636,19 +638,7 @@ def new_syntax(
     problem: Problem | None,
 ) -> InstructionSyntax:
     """``InstructionSyntax(...)``, its fields in order."""
-    syntax = _new(InstructionSyntax)
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = _set_syntax
-    s0(syntax, keyword)
-    s1(syntax, flags)
-    s2(syntax, arguments)
-    s3(syntax, words)
-    s4(syntax, exec_form)
-    s5(syntax, key_values)
-    s6(syntax, heredocs)
-    s7(syntax, trigger)
-    s8(syntax, healthcheck_type)
-    s9(syntax, problem)
-    return syntax
+    return _new_tuple(InstructionSyntax, (keyword, flags, arguments, words, exec_form, key_values, heredocs, trigger, healthcheck_type, problem))
 
 
 def new_instruction(
