@@ -30,9 +30,12 @@ if TYPE_CHECKING:
     from dockerast.cst.positions import LineIndex
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A half-open range of offsets ``[start, end)``."""
+class Span(NamedTuple):
+    """A half-open range of offsets ``[start, end)``; ``len(span)`` is its length.
+
+    A named tuple, not a frozen dataclass like the nodes: the parser makes one
+    for nearly every word, and a tuple is built in one call.
+    """
 
     start: int
     end: int
@@ -548,35 +551,26 @@ INSTRUCTION_TYPES: dict[str, type[Instruction]] = {
 # same objects, with every field given.
 
 _new = object.__new__
-_set_span = (Span.start.__set__, Span.end.__set__)
+_new_tuple = tuple.__new__
 _set_word = (Word.text.__set__, Word.span.__set__, Word.logical_start.__set__)
 _set_exec_argument = (ExecArgument.value.__set__, ExecArgument.span.__set__)
 _set_flag = tuple(getattr(Flag, f.name).__set__ for f in dataclasses.fields(Flag))
 _set_key_value = tuple(getattr(KeyValue, f.name).__set__ for f in dataclasses.fields(KeyValue))
-_new_tuple = tuple.__new__
 _set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclasses.fields(Instruction))
 _set_joined = Instruction._joined.__set__
 
 
 def new_span(start: int, end: int) -> Span:
     """``Span(start, end)``."""
-    span = _new(Span)
-    set_start, set_end = _set_span
-    set_start(span, start)
-    set_end(span, end)
-    return span
+    return _new_tuple(Span, (start, end))
 
 
 def new_word(text: str, start: int, end: int, logical_start: int) -> Word:
     """``Word(text, Span(start, end), logical_start)``."""
-    span = _new(Span)
-    set_start, set_end = _set_span
-    set_start(span, start)
-    set_end(span, end)
     word = _new(Word)
     set_text, set_word_span, set_logical_start = _set_word
     set_text(word, text)
-    set_word_span(word, span)
+    set_word_span(word, _new_tuple(Span, (start, end)))
     set_logical_start(word, logical_start)
     return word
 
