@@ -81,5 +81,5 @@ def test_fast_constructors_make_the_same_nodes():
     tree = new_dockerfile("", (), (ins,), "\n", "`", ((0, 1, "m"),))
     assert tree == Dockerfile(bom="", directives=(), instructions=(ins,), trailing="\n", escape="`", split_problems=((0, 1, "m"),))
     assert str(tree) == "# c\nRUN x\n\n" and tree.instruction_offsets() == (4,)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         word.text = "x"

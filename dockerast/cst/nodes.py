@@ -47,21 +47,21 @@ class Span(NamedTuple):
         return self.end - self.start
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """A word of an instruction as written (continuations removed) and where it stands.
 
     ``text`` is the logical text BuildKit sees; ``span`` covers the physical
-    characters, continuation markers included, relative to the instruction.
+    characters, continuation markers included, relative to the instruction;
+    ``logical_start`` is where the word starts in the logical line.  A named
+    tuple, as :class:`Span` is: the parser makes one for every word.
     """
 
     text: str
     span: Span
-    logical_start: int = field(default=0, repr=False, compare=False)
+    logical_start: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     """A builder flag such as ``--platform=$BUILDPLATFORM`` or ``--link``."""
 
     word: Word
@@ -80,8 +80,7 @@ class Flag:
         return self.word.span
 
 
-@dataclass(frozen=True, slots=True)
-class KeyValue:
+class KeyValue(NamedTuple):
     """One ``key=value`` of ARG, ENV or LABEL, or the legacy ``ENV key value``.
 
     ``value`` is raw: quotes and escapes as written, which is what BuildKit
@@ -109,9 +108,12 @@ class Heredoc:
     terminator_span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ExecArgument:
-    """One string of a JSON (exec form) array: its decoded value and its span."""
+class ExecArgument(NamedTuple):
+    """One string of a JSON (exec form) array: its decoded value and its span.
+
+    Like the other parts of an instruction's syntax (words, flags, key=value
+    pairs), a named tuple: the parser makes many, each in one call.
+    """
 
     value: str
     span: Span
@@ -544,18 +546,16 @@ INSTRUCTION_TYPES: dict[str, type[Instruction]] = {
 
 # -- building nodes fast ---------------------------------------------------------
 #
-# The parser makes a Word and a Span for every word of every instruction.  A
-# frozen dataclass's generated __init__ sets each field through
-# object.__setattr__ behind a type call, which costs about twice what setting
-# the slots directly does; these constructors do the latter.  They make the
+# The parser makes a Word and a Span for every word of every instruction.  The
+# named tuples among the nodes are built here by tuple.__new__, one call, without
+# the Python-level __new__ a named tuple's class call runs.  A frozen
+# dataclass's generated __init__ sets each field through object.__setattr__
+# behind a type call, which costs about twice what setting the slots directly
+# does; the constructors of the dataclass nodes do the latter.  They make the
 # same objects, with every field given.
 
 _new = object.__new__
 _new_tuple = tuple.__new__
-_set_word = (Word.text.__set__, Word.span.__set__, Word.logical_start.__set__)
-_set_exec_argument = (ExecArgument.value.__set__, ExecArgument.span.__set__)
-_set_flag = tuple(getattr(Flag, f.name).__set__ for f in dataclasses.fields(Flag))
-_set_key_value = tuple(getattr(KeyValue, f.name).__set__ for f in dataclasses.fields(KeyValue))
 _set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclasses.fields(Instruction))
 _set_joined = Instruction._joined.__set__
 
@@ -567,56 +567,27 @@ def new_span(start: int, end: int) -> Span:
 
 def new_word(text: str, start: int, end: int, logical_start: int) -> Word:
     """``Word(text, Span(start, end), logical_start)``."""
-    word = _new(Word)
-    set_text, set_word_span, set_logical_start = _set_word
-    set_text(word, text)
-    set_word_span(word, _new_tuple(Span, (start, end)))
-    set_logical_start(word, logical_start)
-    return word
+    return _new_tuple(Word, (text, _new_tuple(Span, (start, end)), logical_start))
 
 
 def new_word_at(text: str, span: Span, logical_start: int) -> Word:
     """``Word(text, span, logical_start)``."""
-    word = _new(Word)
-    set_text, set_word_span, set_logical_start = _set_word
-    set_text(word, text)
-    set_word_span(word, span)
-    set_logical_start(word, logical_start)
-    return word
+    return _new_tuple(Word, (text, span, logical_start))
 
 
 def new_exec_argument(value: str, span: Span) -> ExecArgument:
     """``ExecArgument(value, span)``."""
-    argument = _new(ExecArgument)
-    set_value, set_span = _set_exec_argument
-    set_value(argument, value)
-    set_span(argument, span)
-    return argument
+    return _new_tuple(ExecArgument, (value, span))
 
 
 def new_flag(word: Word, unquoted: str, name: str, value: str | None, name_span: Span, value_span: Span | None) -> Flag:
     """``Flag(word, unquoted, name, value, name_span, value_span)``."""
-    flag = _new(Flag)
-    s0, s1, s2, s3, s4, s5 = _set_flag
-    s0(flag, word)
-    s1(flag, unquoted)
-    s2(flag, name)
-    s3(flag, value)
-    s4(flag, name_span)
-    s5(flag, value_span)
-    return flag
+    return _new_tuple(Flag, (word, unquoted, name, value, name_span, value_span))
 
 
 def new_key_value(key: str, value: str | None, key_span: Span, value_span: Span | None) -> KeyValue:
     """``KeyValue(key, value, key_span, value_span)``."""
-    pair = _new(KeyValue)
-    s0, s1, s2, s3, s4 = _set_key_value
-    s0(pair, key)
-    s1(pair, value)
-    s2(pair, key_span)
-    s3(pair, value_span)
-    s4(pair, False)
-    return pair
+    return _new_tuple(KeyValue, (key, value, key_span, value_span, False))
 
 
 def new_syntax(
