@@ -52,10 +52,10 @@ def test_results_built_fast_equal_their_constructors():
     model = analyze(dockerast.parse(text))
     assert set(vars(model)) == {f.name for f in dataclasses.fields(SemanticModel)}
     for stage in model.stages:
-        assert stage == Stage(**{f.name: getattr(stage, f.name) for f in dataclasses.fields(Stage)})
+        assert stage == Stage(**{name: getattr(stage, name) for name in Stage._fields})
     assert len(model.stage_references) == 3
     for ref in model.stage_references:
-        assert ref == StageReference(**{f.name: getattr(ref, f.name) for f in dataclasses.fields(StageReference)})
+        assert ref == StageReference(**{name: getattr(ref, name) for name in StageReference._fields})
 
 
 class _Variables(Mapping):

@@ -46,9 +46,10 @@ import re
 from bisect import bisect_left, bisect_right
 from operator import attrgetter, is_
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
+from typing import NamedTuple
 
 from dockerast.cst.parser import read_instructions
 from dockerast.cst.nodes import (
@@ -125,8 +126,7 @@ class MetaArg:
     value: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SemanticProblem:
+class SemanticProblem(NamedTuple):
     """Something BuildKit would refuse, found while reading the meaning of the file.
 
     ``span`` is relative to the instruction, or None for the whole instruction.
@@ -137,8 +137,7 @@ class SemanticProblem:
     span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     """A build stage: a FROM and the instructions up to the next FROM.
 
     * ``name``: the name after ``AS``, lower-cased as BuildKit compares it,
@@ -360,14 +359,14 @@ class SemanticModel:
 # -- building results fast --------------------------------------------------------
 #
 # Every analysis makes a model, a Stage per stage and a StageReference per
-# FROM.  A frozen dataclass's generated __init__ sets each field through
-# object.__setattr__, which costs about twice what setting the slots (or, for
-# the model, its __dict__) directly does; these constructors do the latter.
-# They make the same objects, with every field given.
+# FROM.  Stage and StageReference are named tuples, built here by
+# tuple.__new__ in one call; the model is a frozen dataclass, whose generated
+# __init__ sets each field through object.__setattr__, at about twice the cost
+# of filling its __dict__ directly, as _new_model does.  They make the same
+# objects, with every field given.
 
 _new = object.__new__
-_set_stage = tuple(getattr(Stage, f.name).__set__ for f in fields(Stage))
-_set_reference = tuple(getattr(StageReference, f.name).__set__ for f in fields(StageReference))
+_new_tuple = tuple.__new__
 
 
 def _new_model(**values) -> SemanticModel:
@@ -393,22 +392,24 @@ def _new_stage(
     effective_platform: Platform,
 ) -> Stage:
     """``Stage(...)``, its fields in order."""
-    stage = _new(Stage)
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12 = _set_stage
-    s0(stage, index)
-    s1(stage, name)
-    s2(stage, name_span)
-    s3(stage, from_index)
-    s4(stage, instruction_indices)
-    s5(stage, instructions)
-    s6(stage, base_name)
-    s7(stage, base_name_span)
-    s8(stage, platform)
-    s9(stage, expanded_base_name)
-    s10(stage, expanded_platform)
-    s11(stage, base_stage)
-    s12(stage, effective_platform)
-    return stage
+    return _new_tuple(
+        Stage,
+        (
+            index,
+            name,
+            name_span,
+            from_index,
+            instruction_indices,
+            instructions,
+            base_name,
+            base_name_span,
+            platform,
+            expanded_base_name,
+            expanded_platform,
+            base_stage,
+            effective_platform,
+        ),
+    )
 
 
 def _new_reference(
@@ -422,17 +423,7 @@ def _new_reference(
     onbuild: bool = False,
 ) -> StageReference:
     """``StageReference(...)``, its fields in order."""
-    reference = _new(StageReference)
-    s0, s1, s2, s3, s4, s5, s6, s7 = _set_reference
-    s0(reference, kind)
-    s1(reference, instruction_index)
-    s2(reference, text)
-    s3(reference, span)
-    s4(reference, name)
-    s5(reference, stage)
-    s6(reference, owner)
-    s7(reference, onbuild)
-    return reference
+    return _new_tuple(StageReference, (kind, instruction_index, text, span, name, stage, owner, onbuild))
 
 
 def analyze(
@@ -535,7 +526,7 @@ def _shifted(items, shift: int) -> list:
     """Problems or references of a reused stage, their instruction indices moved by ``shift``."""
     if not shift:
         return list(items)
-    return [replace(item, instruction_index=item.instruction_index + shift) for item in items]
+    return [item._replace(instruction_index=item.instruction_index + shift) for item in items]
 
 
 class _AnalysisMemo:
@@ -841,8 +832,8 @@ class _Analysis:
         instructions = self.tree.instructions[from_index:end]
         stage = memo.stage
         if shift or not all(map(is_, instructions, stage.instructions)):
-            stage = replace(
-                stage, from_index=from_index, instruction_indices=tuple(range(from_index, end)), instructions=instructions
+            stage = stage._replace(
+                from_index=from_index, instruction_indices=tuple(range(from_index, end)), instructions=instructions
             )
         self.scopes[from_index:end] = memo.scopes
         self.stage_of[from_index:end] = [stage.index] * (end - from_index)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockerast.cst.nodes import Flag, Instruction, Span
 
@@ -32,8 +33,7 @@ _ATOI = re.compile(r"[+-]?[0-9]+\Z")
 _INT64_MAX = 2**63 - 1
 
 
-@dataclass(frozen=True, slots=True)
-class StageReference:
+class StageReference(NamedTuple):
     """One place where an instruction names a stage or an image.
 
     * ``kind``: ``"from"``, ``"copy-from"`` or ``"mount-from"``;
