@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"corpus: {args.corpus}: {len(corpus)} files, {size:,} bytes ({size / MB:.2f} MB); best of {args.repeat}")
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; dockerast lark backend: {backend}")
+    print(f"python {platform.python_version()} ({sys.executable}) on {platform.machine()}, {os.cpu_count()} CPUs; dockerast lark backend: {backend}")
     results = {}
     runnable = {}
     for key in args.only:
