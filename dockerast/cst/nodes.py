@@ -744,13 +744,7 @@ def new_dockerfile(
 ) -> Dockerfile:
     """``Dockerfile(bom, directives, instructions, trailing, escape, split_problems)``."""
     tree = _new(Dockerfile)
-    s0, s1, s2, s3, s4, s5, s6, s7 = _set_dockerfile
-    s0(tree, bom)
-    s1(tree, directives)
-    s2(tree, instructions)
-    s3(tree, trailing)
-    s4(tree, escape)
-    s5(tree, split_problems)
-    s6(tree, [])  # _offsets
-    s7(tree, [])  # _errors
+    # (one per file: a loop costs nothing that shows here)
+    for set_field, value in zip(_set_dockerfile, (bom, directives, instructions, trailing, escape, split_problems, [], [])):
+        set_field(tree, value)  # the last two: the caches of offsets and errors
     return tree
