@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from dockerast.cst.nodes import KeyValue
 from dockerast.semantic.shell import ExpansionError, ShellLex
@@ -97,9 +98,11 @@ class Scope:
 EMPTY_SCOPE = Scope.of()
 
 
-@dataclass(frozen=True)
-class Declared:
-    """What one ``name[=default]`` of an ARG resolved to: ``value`` is None when it has none."""
+class Declared(NamedTuple):
+    """What one ``name[=default]`` of an ARG resolved to: ``value`` is None when it has none.
+
+    A named tuple: the analysis makes one per name of every ARG and ENV.
+    """
 
     name: str
     value: str | None
@@ -110,6 +113,7 @@ class Declared:
 # dataclass's generated __init__ sets each field through object.__setattr__;
 # filling the instance's __dict__ directly makes the same object faster.
 _new = object.__new__
+_new_tuple = tuple.__new__
 
 
 def _new_scope(args: Mapping[str, str | None], env: Mapping[str, str], values: Mapping[str, str]) -> Scope:
@@ -120,10 +124,8 @@ def _new_scope(args: Mapping[str, str | None], env: Mapping[str, str], values: M
 
 
 def _new_declared(name: str, value: str | None, error: ExpansionError | None = None) -> Declared:
-    """``Declared(name, value, error)``."""
-    declared = _new(Declared)
-    declared.__dict__.update(name=name, value=value, error=error)
-    return declared
+    """``Declared(name, value, error)``, without the named tuple's Python-level ``__new__``."""
+    return _new_tuple(Declared, (name, value, error))
 
 
 def declare_meta_args(
