@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
 import dockerast
 from dockerast.cst.nodes import (
     Dockerfile,
-    ExecArgument,
-    Flag,
     InstructionSyntax,
     KeyValue,
     RunInstruction,
     Span,
     Word,
     new_dockerfile,
-    new_exec_argument,
-    new_flag,
     new_instruction,
     new_key_value,
     new_span,
@@ -75,9 +70,6 @@ def test_fast_constructors_make_the_same_nodes():
     ins = new_instruction(RunInstruction, "# c\n", "RUN x\n", ((0, 5),), 6, "\\")
     assert ins == RunInstruction("# c\n", "RUN x\n", ((0, 5),), 6, "\\")
     assert ins.arguments == "x"
-    assert new_exec_argument("a", span) == ExecArgument("a", span)
-    flag = new_flag(word, "--a=b", "a", "b", span, None)
-    assert flag == Flag(word, "--a=b", "a", "b", span, None)
     tree = new_dockerfile("", (), (ins,), "\n", "`", ((0, 1, "m"),))
     assert tree == Dockerfile(bom="", directives=(), instructions=(ins,), trailing="\n", escape="`", split_problems=((0, 1, "m"),))
     assert str(tree) == "# c\nRUN x\n\n" and tree.instruction_offsets() == (4,)

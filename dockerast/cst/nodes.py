@@ -575,16 +575,6 @@ def new_word_at(text: str, span: Span, logical_start: int) -> Word:
     return _new_tuple(Word, (text, span, logical_start))
 
 
-def new_exec_argument(value: str, span: Span) -> ExecArgument:
-    """``ExecArgument(value, span)``."""
-    return _new_tuple(ExecArgument, (value, span))
-
-
-def new_flag(word: Word, unquoted: str, name: str, value: str | None, name_span: Span, value_span: Span | None) -> Flag:
-    """``Flag(word, unquoted, name, value, name_span, value_span)``."""
-    return _new_tuple(Flag, (word, unquoted, name, value, name_span, value_span))
-
-
 def new_key_value(key: str, value: str | None, key_span: Span, value_span: Span | None) -> KeyValue:
     """``KeyValue(key, value, key_span, value_span)``."""
     return _new_tuple(KeyValue, (key, value, key_span, value_span, False))

@@ -36,8 +36,6 @@ from dockerast.cst.nodes import (
     UnknownInstruction,
     Word,
     new_dockerfile,
-    new_exec_argument,
-    new_flag,
     new_instruction,
     new_key_value,
     new_span,
@@ -407,9 +405,9 @@ class _Reader:
         start = array.logical_start
         if self.base >= 0:
             base = self.base + start
-            return tuple([new_exec_argument(value, new_span(base + s, base + e)) for value, s, e in exec_strings(array.text)])
+            return tuple([ExecArgument(value, new_span(base + s, base + e)) for value, s, e in exec_strings(array.text)])
         span = self.span
-        return tuple([new_exec_argument(value, span(start + s, start + e)) for value, s, e in exec_strings(array.text)])
+        return tuple([ExecArgument(value, span(start + s, start + e)) for value, s, e in exec_strings(array.text)])
 
     def plain_words(self, arguments: Word) -> list[Word]:
         """COPY, ADD and VOLUME in shell form: the arguments split at whitespace."""
@@ -429,7 +427,7 @@ class _Reader:
         raw_eq = raw.find("=")
         name_span = self.span(start + 2, start + (raw_eq if raw_eq >= 0 else len(raw)))
         value_span = self.span(start + raw_eq + 1, start + len(raw)) if raw_eq >= 0 else None
-        return new_flag(word, unquoted, name, value if eq else None, name_span, value_span)
+        return Flag(word, unquoted, name, value if eq else None, name_span, value_span)
 
     def name_values(self, keyword: str, words: list[Word]) -> tuple[tuple[KeyValue, ...], Problem | None]:
         """ENV and LABEL: ``key=value`` words, or the legacy ``key value``."""

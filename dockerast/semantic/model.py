@@ -358,15 +358,11 @@ class SemanticModel:
 
 # -- building results fast --------------------------------------------------------
 #
-# Every analysis makes a model, a Stage per stage and a StageReference per
-# FROM.  Stage and StageReference are named tuples, built here by
-# tuple.__new__ in one call; the model is a frozen dataclass, whose generated
+# Every analysis makes a model.  It is a frozen dataclass, whose generated
 # __init__ sets each field through object.__setattr__, at about twice the cost
-# of filling its __dict__ directly, as _new_model does.  They make the same
-# objects, with every field given.
+# of filling its __dict__ directly, as _new_model does.
 
 _new = object.__new__
-_new_tuple = tuple.__new__
 
 
 def _new_model(**values) -> SemanticModel:
@@ -374,56 +370,6 @@ def _new_model(**values) -> SemanticModel:
     model = _new(SemanticModel)
     model.__dict__.update(values)
     return model
-
-
-def _new_stage(
-    index: int,
-    name: str | None,
-    name_span: Span | None,
-    from_index: int,
-    instruction_indices: tuple[int, ...],
-    instructions: tuple[Instruction, ...],
-    base_name: str,
-    base_name_span: Span | None,
-    platform: str | None,
-    expanded_base_name: str | None,
-    expanded_platform: str | None,
-    base_stage: int | None,
-    effective_platform: Platform,
-) -> Stage:
-    """``Stage(...)``, its fields in order."""
-    return _new_tuple(
-        Stage,
-        (
-            index,
-            name,
-            name_span,
-            from_index,
-            instruction_indices,
-            instructions,
-            base_name,
-            base_name_span,
-            platform,
-            expanded_base_name,
-            expanded_platform,
-            base_stage,
-            effective_platform,
-        ),
-    )
-
-
-def _new_reference(
-    kind: str,
-    instruction_index: int,
-    text: str,
-    span: Span,
-    name: str | None,
-    stage: int | None,
-    owner: int,
-    onbuild: bool = False,
-) -> StageReference:
-    """``StageReference(...)``, its fields in order."""
-    return _new_tuple(StageReference, (kind, instruction_index, text, span, name, stage, owner, onbuild))
 
 
 def analyze(
@@ -912,9 +858,9 @@ class _Analysis:
             effective = parsed_platform or self.target_platform
         if base_name_span is not None:
             self.references.append(
-                _new_reference("from", from_index, base_name, base_name_span, expanded_base, base_stage, position)
+                StageReference("from", from_index, base_name, base_name_span, expanded_base, base_stage, position)
             )
-        return _new_stage(
+        return Stage(
             index=position,
             name=name,
             name_span=name_span,
@@ -1018,7 +964,7 @@ class _Analysis:
                 span = flag.value_span or flag.span
                 target = self.copy_from_stage(flag.value, index, span)
                 found.append(
-                    _new_reference("copy-from", index, flag.value, span, flag.value, target, stage.index, onbuild)
+                    StageReference("copy-from", index, flag.value, span, flag.value, target, stage.index, onbuild)
                 )
         elif isinstance(ins, RunInstruction):
             for flag in ins.flags:
@@ -1061,7 +1007,7 @@ class _Analysis:
                 self.problem(index, "'from' doesn't support variable expansion, define alias stage instead", span)
             elif value:
                 target = self.final_names.get(value.lower())
-            found.append(_new_reference("mount-from", index, value, span, value, target, stage.index, onbuild))
+            found.append(StageReference("mount-from", index, value, span, value, target, stage.index, onbuild))
         return found
 
     def copy_from_stage(self, value: str, index: int, span: Span) -> int | None:

@@ -109,9 +109,11 @@ class Declared(NamedTuple):
     error: ExpansionError | None = None
 
 
-# The functions below make a Scope and a Declared per ARG or ENV.  A frozen
-# dataclass's generated __init__ sets each field through object.__setattr__;
-# filling the instance's __dict__ directly makes the same object faster.
+# The functions below make a Scope and a Declared per ARG or ENV.  A Scope is
+# a frozen dataclass, whose generated __init__ sets each field through
+# object.__setattr__: filling the instance's __dict__ directly makes the same
+# object faster.  A Declared is a named tuple, built by tuple.__new__ without
+# the Python-level __new__ of its class.
 _new = object.__new__
 _new_tuple = tuple.__new__
 
