@@ -59,14 +59,14 @@ def test_spans_across_continuations():
 
 
 def test_fast_constructors_make_the_same_nodes():
-    span = new_span(1, 4)
-    assert span == Span(1, 4) and hash(span) == hash(Span(1, 4))
-    word = new_word("abc", 1, 4, 2)
+    span = new_span((1, 4))
+    assert span == Span(1, 4) and hash(span) == hash(Span(1, 4)) and type(span) is Span
+    word = new_word(("abc", Span(1, 4), 2))
     assert word == Word("abc", Span(1, 4), 2) and word.logical_start == 2
-    assert new_key_value("k", None, span, None) == KeyValue("k", None, span, None)
+    assert new_key_value(("k", None, span, None, False)) == KeyValue("k", None, span, None)
     fields = InstructionSyntax._fields
     values = list(range(len(fields)))
-    assert new_syntax(*values) == InstructionSyntax(*values)
+    assert new_syntax(values) == InstructionSyntax(*values)
     ins = new_instruction(RunInstruction, "# c\n", "RUN x\n", ((0, 5),), 6, "\\")
     assert ins == RunInstruction("# c\n", "RUN x\n", ((0, 5),), 6, "\\")
     assert ins.arguments == "x"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ class Instruction:
         i = bisect_right(starts, start) - 1
         if 0 <= i < len(segments) and end <= starts[i + 1]:
             base = segments[i][0] - starts[i]
-            return new_span(base + start, base + end)
+            return new_span((base + start, base + end))
         # The end maps from the last character, so that a span never swallows
         # the continuation that follows it.
         return Span(self.physical_offset(start), self.physical_offset(end - 1) + 1)
@@ -560,40 +560,17 @@ _set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclass
 _set_joined = Instruction._joined.__set__
 
 
-def new_span(start: int, end: int) -> Span:
-    """``Span(start, end)``."""
-    return _new_tuple(Span, (start, end))
-
-
-def new_word(text: str, start: int, end: int, logical_start: int) -> Word:
-    """``Word(text, Span(start, end), logical_start)``."""
-    return _new_tuple(Word, (text, _new_tuple(Span, (start, end)), logical_start))
-
-
-def new_word_at(text: str, span: Span, logical_start: int) -> Word:
-    """``Word(text, span, logical_start)``."""
-    return _new_tuple(Word, (text, span, logical_start))
-
-
-def new_key_value(key: str, value: str | None, key_span: Span, value_span: Span | None) -> KeyValue:
-    """``KeyValue(key, value, key_span, value_span)``."""
-    return _new_tuple(KeyValue, (key, value, key_span, value_span, False))
-
-
-def new_syntax(
-    keyword: Word,
-    flags: tuple[Flag, ...],
-    arguments: Word | None,
-    words: tuple[Word, ...],
-    exec_form: tuple[ExecArgument, ...] | None,
-    key_values: tuple[KeyValue, ...],
-    heredocs: tuple[Heredoc, ...],
-    trigger: Instruction | None,
-    healthcheck_type: Word | None,
-    problem: Problem | None,
-) -> InstructionSyntax:
-    """``InstructionSyntax(...)``, its fields in order."""
-    return _new_tuple(InstructionSyntax, (keyword, flags, arguments, words, exec_form, key_values, heredocs, trigger, healthcheck_type, problem))
+# Each takes the tuple of its node's fields, in order: ``new_span((start,
+# end))`` is ``Span(start, end)``, ``new_word((text, span, logical_start))``
+# is ``Word(text, span, logical_start)``.  A partial of tuple.__new__ runs in C
+# from end to end: a Python function around it would cost a frame per node.
+new_span = partial(_new_tuple, Span)
+new_word = partial(_new_tuple, Word)
+# (key, value, key_span, value_span, legacy)
+new_key_value = partial(_new_tuple, KeyValue)
+new_syntax = partial(_new_tuple, InstructionSyntax)
+new_flag = partial(_new_tuple, Flag)
+new_exec_argument = partial(_new_tuple, ExecArgument)
 
 
 def new_instruction(

@@ -36,12 +36,13 @@ from dockerast.cst.nodes import (
     UnknownInstruction,
     Word,
     new_dockerfile,
+    new_exec_argument,
+    new_flag,
     new_instruction,
     new_key_value,
     new_span,
     new_syntax,
     new_word,
-    new_word_at,
     unquote_flag,
 )
 from dockerast.cst.positions import LineIndex
@@ -233,11 +234,6 @@ def _syntax(keyword: Word, **fields) -> InstructionSyntax:
     return InstructionSyntax(keyword=keyword, **values)
 
 
-# Grammar rules whose arguments may be a JSON array, and those that read heredocs.
-_EXEC_RULES = frozenset({"exec_or_shell", "json_or_words", "healthcheck"})
-_HEREDOC_RULES = frozenset({"exec_or_shell", "json_or_words"})
-
-
 # The keyword Words made so far, by text and place; bounded, since an unknown
 # instruction's keyword may be any word.
 _KEYWORDS: dict[tuple[str, int, int], Word] = {}
@@ -258,25 +254,37 @@ class _Reader:
     def span(self, start: int, end: int) -> Span:
         base = self.base
         if base >= 0:
-            return new_span(base + start, base + end)
-        # Most words of a continued line lie within one of its segments
+            return new_span((base + start, base + end))
+        segments = self.ins.segments
+        first, first_end = segments[0]
+        if start < end and start < first_end - first:
+            if end <= first_end - first:
+                return new_span((first + start, first + end))
+            # The rest of a continued line: from its first segment to the end
+            # of its last one, when that holds the line's last character.
+            last, last_end = segments[-1]
+            if end == len(self.logical) and last < last_end:
+                return new_span((first + start, last_end))
+        # Most other words of a continued line lie within one of its segments
         # (Instruction.physical_span, without its calls); the others, and
         # empty spans, which belong to the segment after the one they end,
         # take the general mapping.
         starts = self.starts
+        if starts is None:
+            starts = self.starts = self.ins._logical_starts()
         i = bisect_right(starts, start)
         if start < end and i < len(starts) and end <= starts[i]:
             i -= 1
             base = self.ins.segments[i][0] - starts[i]
-            return new_span(base + start, base + end)
+            return new_span((base + start, base + end))
         return self.ins.physical_span(start, end)
 
     def word(self, text: str, start: int) -> Word:
         """A word at ``start`` of the logical line."""
         base = self.base
         if base >= 0:
-            return new_word(text, base + start, base + start + len(text), start)
-        return new_word_at(text, self.span(start, start + len(text)), start)
+            return new_word((text, new_span((base + start, base + start + len(text))), start))
+        return new_word((text, self.span(start, start + len(text)), start))
 
     def read(self, ins: Instruction, logical: str, shift: int, tree: Tree) -> InstructionSyntax:
         """The syntax of ``ins`` from ``tree``, the grammar's reading of its line:
@@ -291,7 +299,7 @@ class _Reader:
             base = self.base = segments[0][0]
         else:
             base = self.base = -1
-            self.starts = ins._logical_starts()
+            self.starts = None  # where each segment starts in ``logical``, when needed
         children = tree.children
         rule = tree.data
         keyword_token = children[0]
@@ -304,7 +312,7 @@ class _Reader:
             key = (text, base + start, start)
             keyword = _KEYWORDS.get(key)
             if keyword is None:
-                keyword = new_word(text, base + start, base + start + len(text), start)
+                keyword = new_word((text, new_span((base + start, base + start + len(text))), start))
                 if len(_KEYWORDS) < _KEYWORDS_KEPT:
                     _KEYWORDS[key] = keyword
         else:
@@ -326,7 +334,7 @@ class _Reader:
                 text = value.lstrip(GO_SPACE)
                 start = child.start_pos - shift + len(value) - len(text)
                 if base >= 0:
-                    arguments = new_word(text, base + start, base + start + len(text), start)
+                    arguments = new_word((text, new_span((base + start, base + start + len(text))), start))
                 else:
                     arguments = word(text, start)
                 if kind == "EXEC_FORM":
@@ -335,10 +343,10 @@ class _Reader:
                 value = child.value
                 text = value.lstrip(GO_SPACE)
                 start = child.start_pos - shift + len(value) - len(text)
-                if text[-1] == self.ins.escape and start + len(text) == len(self.logical.rstrip(GO_SPACE)):
-                    text = _without_lone_escape(text, self.ins.escape)
+                if text[-1] == ins.escape and start + len(text) == len(logical.rstrip(GO_SPACE)):
+                    text = _without_lone_escape(text, ins.escape)
                 if base >= 0:
-                    words.append(new_word(text, base + start, base + start + len(text), start))
+                    words.append(new_word((text, new_span((base + start, base + start + len(text))), start)))
                 else:
                     words.append(word(text, start))
             elif kind == "PLAIN_WORD" or kind == "FIRST_PLAIN_WORD":
@@ -348,13 +356,16 @@ class _Reader:
                 text = value.lstrip(_SPLIT_SPACE if kind == "PLAIN_WORD" else GO_SPACE)
                 start = child.start_pos - shift + len(value) - len(text)
                 if base >= 0:
-                    words.append(new_word(text, base + start, base + start + len(text), start))
+                    words.append(new_word((text, new_span((base + start, base + start + len(text))), start)))
                 else:
                     words.append(word(text, start))
             elif kind == "FLAG":
                 flags.append(self.flag(child))
             elif kind is None:  # the instruction ONBUILD wraps
                 trigger = self.trigger(child)
+                if trigger.problem is not None:
+                    # BuildKit parses the trigger with the ONBUILD: its error is the ONBUILD's.
+                    problem = trigger.problem
             elif kind == "HEALTHCHECK_TYPE":
                 value = child.value
                 text = value.lstrip(GO_SPACE)
@@ -365,69 +376,68 @@ class _Reader:
                 arguments = word(text, child.start_pos - shift + len(value) - len(text))
                 if kind == "CHECK_EXEC_FORM":
                     exec_form = self.exec_form(arguments)
-        if trigger is not None and trigger.problem is not None:
-            # BuildKit parses the trigger with the ONBUILD: its error is the ONBUILD's.
-            problem = trigger.problem
-        if exec_form is None and arguments is not None:
-            if rule in _EXEC_RULES and arguments.text[0] == "[" and is_array_of_other_values(arguments.text):
-                problem = Problem(NOT_STRING_ARRAY, arguments.span)
-            if rule == "json_or_words":
-                words = self.plain_words(arguments)
-        if rule == "env" or rule == "label":
+        if rule == "exec_or_shell" or rule == "json_or_words":
+            if exec_form is None:
+                if arguments is not None:
+                    if arguments.text[0] == "[" and is_array_of_other_values(arguments.text):
+                        problem = Problem(NOT_STRING_ARRAY, arguments.span)
+                    if rule == "json_or_words":
+                        words = self.plain_words(arguments)
+                if "<<" in logical and keyword.text.lower() in HEREDOC_COMMANDS:
+                    heredocs, error = self.heredocs()
+                    if error is not None and problem is None:
+                        problem = error
+        elif rule == "env" or rule == "label":
             key_values, error = self.name_values(keyword.text, words)
             if error is not None:
                 problem = error
         elif rule == "arg":
             key_values = tuple([self.arg_pair(w) for w in words])
-        elif (
-            rule in _HEREDOC_RULES
-            and exec_form is None
-            and "<<" in self.logical
-            and keyword.text.lower() in HEREDOC_COMMANDS
-        ):
-            heredocs, error = self.heredocs()
-            if error is not None and problem is None:
-                problem = error
+        elif rule == "healthcheck" and exec_form is None and arguments is not None:
+            if arguments.text[0] == "[" and is_array_of_other_values(arguments.text):
+                problem = Problem(NOT_STRING_ARRAY, arguments.span)
         return new_syntax(
-            keyword,
-            tuple(flags),
-            arguments,
-            tuple(words),
-            exec_form,
-            key_values,
-            heredocs,
-            trigger,
-            healthcheck_type,
-            problem,
+            (keyword, tuple(flags), arguments, tuple(words), exec_form, key_values, heredocs, trigger, healthcheck_type, problem)
         )
 
     def exec_form(self, array: Word) -> tuple[ExecArgument, ...]:
         start = array.logical_start
         if self.base >= 0:
             base = self.base + start
-            return tuple([ExecArgument(value, new_span(base + s, base + e)) for value, s, e in exec_strings(array.text)])
+            return tuple([new_exec_argument((value, new_span((base + s, base + e)))) for value, s, e in exec_strings(array.text)])
         span = self.span
-        return tuple([ExecArgument(value, span(start + s, start + e)) for value, s, e in exec_strings(array.text)])
+        return tuple([new_exec_argument((value, span(start + s, start + e))) for value, s, e in exec_strings(array.text)])
 
     def plain_words(self, arguments: Word) -> list[Word]:
         """COPY, ADD and VOLUME in shell form: the arguments split at whitespace."""
         start = arguments.logical_start
         if self.base >= 0:
             base = self.base + start
-            return [new_word(m.group(), base + m.start(), base + m.end(), start + m.start()) for m in _PLAIN_WORDS.finditer(arguments.text)]
+            return [
+                new_word((m.group(), new_span((base + s, base + e)), start + s))
+                for m in _PLAIN_WORDS.finditer(arguments.text)
+                for s, e in (m.span(),)
+            ]
         return [self.word(m.group(), start + m.start()) for m in _PLAIN_WORDS.finditer(arguments.text)]
 
     def flag(self, token) -> Flag:
-        raw = token.value.lstrip(_SPLIT_SPACE)
-        start = token.start_pos - self.shift + len(token.value) - len(raw)
-        word = self.word(raw, start)
+        value = token.value
+        raw = value.lstrip(_SPLIT_SPACE)
+        start = token.start_pos - self.shift + len(value) - len(raw)
         unquoted = unquote_flag(raw, self.ins.escape)
-        body = unquoted[2:]
-        name, eq, value = body.partition("=")
+        name, eq, value = unquoted[2:].partition("=")
         raw_eq = raw.find("=")
-        name_span = self.span(start + 2, start + (raw_eq if raw_eq >= 0 else len(raw)))
-        value_span = self.span(start + raw_eq + 1, start + len(raw)) if raw_eq >= 0 else None
-        return Flag(word, unquoted, name, value if eq else None, name_span, value_span)
+        base = self.base
+        if base >= 0:
+            at = base + start
+            word = new_word((raw, new_span((at, at + len(raw))), start))
+            name_span = new_span((at + 2, at + (raw_eq if raw_eq >= 0 else len(raw))))
+            value_span = new_span((at + raw_eq + 1, at + len(raw))) if raw_eq >= 0 else None
+        else:
+            word = self.word(raw, start)
+            name_span = self.span(start + 2, start + (raw_eq if raw_eq >= 0 else len(raw)))
+            value_span = self.span(start + raw_eq + 1, start + len(raw)) if raw_eq >= 0 else None
+        return new_flag((word, unquoted, name, value if eq else None, name_span, value_span))
 
     def name_values(self, keyword: str, words: list[Word]) -> tuple[tuple[KeyValue, ...], Problem | None]:
         """ENV and LABEL: ``key=value`` words, or the legacy ``key value``."""
@@ -450,12 +460,13 @@ class _Reader:
             )
             return (pair,), None
         pairs = []
+        key_value = self.key_value
         for w in words:
             if "=" not in w.text:
                 return tuple(pairs), Problem(
                     f"Syntax error - can't find = in {go_quote(w.text)}. Must be of the form: name=value", w.span
                 )
-            pairs.append(self.key_value(w))
+            pairs.append(key_value(w))
         return tuple(pairs), None
 
     def key_value(self, w: Word) -> KeyValue:
@@ -464,13 +475,13 @@ class _Reader:
         eq = start + len(key)
         base = self.base
         if base >= 0:
-            return new_key_value(key, value, new_span(base + start, base + eq), new_span(base + eq + 1, base + start + len(w.text)))
-        return new_key_value(key, value, self.span(start, eq), self.span(eq + 1, start + len(w.text)))
+            return new_key_value((key, value, new_span((base + start, base + eq)), new_span((base + eq + 1, base + start + len(w.text))), False))
+        return new_key_value((key, value, self.span(start, eq), self.span(eq + 1, start + len(w.text)), False))
 
     def arg_pair(self, w: Word) -> KeyValue:
         if "=" in w.text:
             return self.key_value(w)
-        return new_key_value(w.text, None, w.span, None)
+        return new_key_value((w.text, None, w.span, None, False))
 
     def trigger(self, subtree: Tree) -> Instruction:
         """The instruction ONBUILD wraps, sharing the ONBUILD's text and spans."""
