@@ -176,7 +176,8 @@ def read_instructions(instructions: tuple[Instruction, ...] | list[Instruction])
     pending = [ins for ins in instructions if not ins._syntax]
     if not pending:
         return
-    logicals = [ins.logical for ins in pending]
+    # (Instruction.logical, without a call for the one-line instructions)
+    logicals = [ins.text[s[0][0] : s[0][1]] if len(s := ins.segments) == 1 else ins.logical for ins in pending]
     lines = [logical.strip(GO_SPACE) for logical in logicals]
     escapes = {ins.escape for ins in pending}
     if len(escapes) == 1 and "" not in lines and "\n" not in "".join(lines):
