@@ -57,3 +57,40 @@ def test_pure_python_backend_reads_like_lark_cython():
     assert fast["backend"] == "lark-cython" and python["backend"] == "python"
     differing = [path for path in paths if fast["files"][path] != python["files"][path]]
     assert not differing, f"{len(differing)} files read otherwise by the pure-Python backend, e.g. {differing[:3]}"
+
+
+def _shape(node) -> object:
+    """A tree of the grammar as plain data: rule names, token types, values and places."""
+    if isinstance(node, list):
+        return [_shape(child) for child in node]
+    if hasattr(node, "children"):
+        return (node.data, [_shape(child) for child in node.children])
+    return (node.type, node.value, node.start_pos)
+
+
+def test_rules_compared_by_identity_read_every_line_alike():
+    """The parser of the grammar compares its rules by identity (a shortcut of
+    dockerast.cst.grammar); a parser of the same grammar whose rules compare by
+    value, as Lark makes them, reads every logical line of the corpus alike."""
+    require(CORPUS / "real")
+    import dockerast  # noqa: PLC0415
+    from dockerast.cst import grammar  # noqa: PLC0415
+    from dockerast.cst.text import GO_SPACE  # noqa: PLC0415
+    from lark.grammar import Rule  # noqa: PLC0415
+
+    for escape in ("\\", "`"):
+        assert {type(rule) for rule in grammar._parser(escape).parser.parser_conf.callbacks} == {grammar._Rule}
+    by_value = {escape: grammar._new_parser(escape) for escape in ("\\", "`")}
+    assert {type(rule) for rule in by_value["\\"].parser.parser_conf.callbacks} == {Rule}
+    compared = 0
+    for path in corpus_files():
+        tree = dockerast.parse_bytes(path.read_bytes())
+        lines = [line for line in (ins.logical.strip(GO_SPACE) for ins in tree.instructions) if line and "\n" not in line]
+        if not lines:
+            continue
+        text = "\n".join(lines)
+        fast = grammar._parser(tree.escape).parse(text, start="instructions")
+        plain = by_value[tree.escape].parse(text, start="instructions")
+        assert _shape(fast) == _shape(plain), path
+        compared += len(lines)
+    assert compared > 10_000

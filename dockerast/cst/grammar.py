@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lark import Lark, Tree
 from lark.exceptions import LarkError
+from lark.grammar import Rule
 from lark.lexer import LexerThread
 
 
@@ -67,8 +68,42 @@ class _Builder:
         return lines
 
 
-@lru_cache(maxsize=2)
-def _parser(escape: str) -> Lark:
+class _Rule(Rule):
+    """A rule of the grammar that equals only itself.
+
+    At every reduction the parser looks the rule's callback up in a dict, and
+    lark-cython's loop also compares the rule with a state number (an
+    assertion): Lark's Rule hashes and compares by value, in Python, which
+    costs about a tenth of a parse here.  Within one parser each rule is one
+    object, so comparing identities gives the same answers.
+    """
+
+    __slots__ = ()
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+
+def _compare_rules_by_identity(lark: Lark) -> None:
+    """Make the rules of ``lark``'s parser :class:`_Rule`, if its parse table
+    reduces by the very objects its callbacks are keyed by (else leave them)."""
+    callbacks = lark.parser.parser_conf.callbacks
+    table = getattr(lark.parser.parser, "_parse_table", None)
+    keys = {id(rule) for rule in callbacks if type(rule) is Rule}
+    if table is None or len(keys) != len(callbacks):
+        return
+    for actions in table.states.values():
+        for _, arg in actions.values():
+            if isinstance(arg, Rule) and id(arg) not in keys:
+                return
+    entries = list(callbacks.items())
+    callbacks.clear()  # its keys hash differently from now on
+    for rule, _ in entries:
+        rule.__class__ = _Rule
+    callbacks.update(entries)
+
+
+def _new_parser(escape: str) -> Lark:
     regex_escape = "\\\\" if escape == "\\" else escape
     return Lark(
         _grammar_text().replace("ESCAPE", regex_escape),
@@ -82,6 +117,13 @@ def _parser(escape: str) -> Lark:
         cache=True,
         **_BACKEND_OPTIONS,
     )
+
+
+@lru_cache(maxsize=2)
+def _parser(escape: str) -> Lark:
+    lark = _new_parser(escape)
+    _compare_rules_by_identity(lark)
+    return lark
 
 
 @cache  # two escape characters times two start symbols
