@@ -51,21 +51,25 @@ _DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+)", 
 _COMMAND_SPLIT = re.compile(r"[\t\v\f\r ]+")
 _LINE_SPACE = re.escape(GO_SPACE.replace("\n", ""))
 # Blank and comment lines: their content (without the trailing CR and LF
-# characters) is blank, or starts with "#", after Go's spaces.
-_SKIPPED = rf"(?:[{_LINE_SPACE}]*(?:#[^\n]*)?\n)*"
+# characters) is blank, or starts with "#", after Go's spaces.  Written as runs
+# of spaces and newlines, each up to a "#" that opens a comment line, then up to
+# the last newline: sre steps over those runs one character at a time, where a
+# group repeated per line costs it far more.  The lookahead spares the common
+# case, no comment at all, that repeated group.
+_SPACE_OR_NEWLINE = f"[{_LINE_SPACE}\\n]"
+_SKIPPED = rf"(?:(?={_SPACE_OR_NEWLINE}*#)(?:{_SPACE_OR_NEWLINE}*#[^\n]*\n)*|)(?:{_SPACE_OR_NEWLINE}*\n|)"
 # Trivia, then the first line of an instruction: its indentation, the rest of
 # the line (group 2) and the first word (group 3).
 _FIRST_LINE = re.compile(rf"({_SKIPPED})[{_LINE_SPACE}]*(([^\t\n\v\f\r ]*)[^\n]*)")
 # Inside an instruction: skipped lines, then the next line (group 1).
 _NEXT_LINE = re.compile(rf"{_SKIPPED}([^\n]*)")
-# The same, when that line goes on to the next one (group 1 stops at the
-# escape character): the common case, in one match.  A comment line never
-# counts as the line (a blank one cannot end with the escape character), even
-# when the match backtracks into the skipped lines.
+# The next line, when it is neither blank nor a comment and goes on to the
+# next one (group 1 stops at the escape character): the common case, in one
+# match.  The escape character comes right after the line's run so that the
+# match steps back from the line's end to an escape character at once; the
+# lookbehind then checks that it is not itself escaped.
 _CONTINUED_LINE = {
-    escape: re.compile(
-        rf"{_SKIPPED}(?![{_LINE_SPACE}]*#)([^\n]*)(?<!{re.escape(escape)}){re.escape(escape)}[ \t]*\r*\n"
-    )
+    escape: re.compile(rf"(?![{_LINE_SPACE}]*#)([^\n]*){re.escape(escape)}(?<!{re.escape(escape * 2)})[ \t]*\r*\n")
     for escape in ("\\", "`")
 }
 # What may end a line before a continuation's escape character, or its newline.
