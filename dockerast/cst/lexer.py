@@ -194,18 +194,21 @@ def split(text: str) -> SplitResult:
     raw_instruction = _new_raw_instruction
     # A regex steps over the trivia before each instruction (and between its
     # lines) and takes the next line; lines are cut with str methods, never
-    # walked in Python.
+    # walked in Python.  Groups are read as m[i] and offsets derived from their
+    # lengths where possible: each call on a match object costs about as much
+    # as the arithmetic of a whole line.
     first_line = _FIRST_LINE.match
     next_line = _NEXT_LINE.match
     continued_line = _CONTINUED_LINE[escape].match
     leading_start = pos
     while True:
         m = first_line(text, pos)
-        body = m.group(2)
+        body = m[2]
         if not body or body[0] == "#":
             break  # only trivia is left, and its last line has no newline
         start = m.end(1)
-        seg_start, line_end = m.span(2)
+        seg_start = m.start(2)
+        line_end = seg_start + len(body)
         pos = line_end + 1 if line_end < n else n
         if body[-1] in _LINE_END_BLANKS or body[-1] == escape:
             body = body.rstrip("\r")
@@ -219,14 +222,14 @@ def split(text: str) -> SplitResult:
         else:  # most lines: neither continued nor blank at their end
             continued = False
             seg_end = line_end
-        command = m.group(3)
-        if m.end(3) >= seg_end or command[-1] in GO_SPACE:
+        command = m[3]
+        if seg_start + len(command) >= seg_end or command[-1] in GO_SPACE:
             command = None  # the keyword does not end on this line: read it from the logical line
         segments = [(seg_start - start, seg_end - start)]
         while continued and pos < n:
             m = continued_line(text, pos)
             if m is not None:
-                segments.append((m.start(1) - start, m.end(1) - start))
+                segments.append((pos - start, m.end(1) - start))
                 pos = m.end()
                 continue
             m = next_line(text, pos)
@@ -245,10 +248,10 @@ def split(text: str) -> SplitResult:
             segments.append((line_start - start, line_start - start + (len(cut) - 1 if continued else len(content))))
         body_start = pos
         if len(segments) == 1:
-            first, last = segments[0]
-            logical = text[start + first : start + last] if text.find("<<", start + first, start + last) >= 0 else ""
+            # (The segment is the line's content, less what ends it: no "<".)
+            logical = text[seg_start:seg_end] if "<<" in body else ""
             if command is None:
-                command = _command_word(text, start + first, start + last)
+                command = _command_word(text, seg_start, seg_end)
         elif command is not None and text.find("<", start + segments[0][0], start + segments[-1][1]) < 0:
             logical = ""  # the keyword is known and no "<<" can be in the line: no need to join it
         else:
