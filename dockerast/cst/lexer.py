@@ -65,9 +65,10 @@ _FIRST_LINE = re.compile(rf"({_SKIPPED})[{_LINE_SPACE}]*(([^\t\n\v\f\r ]*)[^\n]*
 _NEXT_LINE = re.compile(rf"{_SKIPPED}([^\n]*)")
 # The next line, when it is neither blank nor a comment and goes on to the
 # next one (group 1 stops at the escape character): the common case, in one
-# match.  The escape character comes right after the line's run so that the
-# match steps back from the line's end to an escape character at once; the
-# lookbehind then checks that it is not itself escaped.
+# match; a line after blank or comment lines is read by _NEXT_LINE.  The escape
+# character comes right after the line's run so that the match steps back from
+# the line's end to an escape character at once; the lookbehind then checks
+# that it is not itself escaped.
 _CONTINUED_LINE = {
     escape: re.compile(rf"(?![{_LINE_SPACE}]*#)([^\n]*){re.escape(escape)}(?<!{re.escape(escape * 2)})[ \t]*\r*\n")
     for escape in ("\\", "`")
