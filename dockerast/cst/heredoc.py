@@ -76,6 +76,10 @@ def heredocs_in_line(logical: str) -> list[HeredocWord]:
         words = _LINE_WORDS.process_words(logical, _NO_ENV)
     except ExpansionError:
         return []
+    return _openers_among(words)
+
+
+def _openers_among(words: list[str]) -> list[HeredocWord]:
     found = []
     for word in words:
         heredoc = parse_heredoc_word(word)
@@ -123,10 +127,27 @@ def read_bodies(text: str, pos: int, heredocs: list[HeredocWord]) -> list[BodyBo
 HEREDOC_COMMANDS = frozenset({"run", "copy", "add"})
 
 
+# A RUN, COPY or ADD line of plain words: printable ASCII without a quote, an
+# escape character, "$" or "[" (no exec form can start), blanks between words.
+# The grammar reads such a line in shell form whatever its flags, and the shell
+# splits it at its blanks, unless a "<<" is followed by one (the blanks belong
+# to the "<<" word): most heredoc lines, read without either.
+_PLAIN_LINE = re.compile(r"(?i:run|copy|add)[ \t][ \t!#%&()*+,\-./0-9:;<=>?@A-Z\]^_a-z{|}~]*")
+
+
 def heredoc_openers(logical: str, escape: str) -> list[HeredocWord]:
     """The heredocs a logical instruction line opens: none unless RUN, COPY or ADD in shell form."""
     if "<<" not in logical:
         return []
+    line = logical.strip(GO_SPACE)
+    if _PLAIN_LINE.fullmatch(line) and "<< " not in line and "<<\t" not in line:
+        return _openers_among(line.split())
+    return _openers_by_grammar(logical, escape)
+
+
+def _openers_by_grammar(logical: str, escape: str) -> list[HeredocWord]:
+    """:func:`heredoc_openers` for any line: the grammar tells the instruction
+    and its form, the shell splits the line into words."""
     from dockerast.cst.exec_form import is_array_of_other_values  # noqa: PLC0415
     from dockerast.cst.grammar import GrammarError, Tree, parse_logical_line  # noqa: PLC0415
 

@@ -51,21 +51,26 @@ _DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+)", 
 _COMMAND_SPLIT = re.compile(r"[\t\v\f\r ]+")
 _LINE_SPACE = re.escape(GO_SPACE.replace("\n", ""))
 # Blank and comment lines: their content (without the trailing CR and LF
-# characters) is blank, or starts with "#", after Go's spaces.
-_SKIPPED = rf"(?:[{_LINE_SPACE}]*(?:#[^\n]*)?\n)*"
+# characters) is blank, or starts with "#", after Go's spaces.  Written as runs
+# of spaces and newlines, each up to a "#" that opens a comment line, then up to
+# the last newline: sre steps over those runs one character at a time, where a
+# group repeated per line costs it far more.  The lookahead spares the common
+# case, no comment at all, that repeated group.
+_SPACE_OR_NEWLINE = f"[{_LINE_SPACE}\\n]"
+_SKIPPED = rf"(?:(?={_SPACE_OR_NEWLINE}*#)(?:{_SPACE_OR_NEWLINE}*#[^\n]*\n)*|)(?:{_SPACE_OR_NEWLINE}*\n|)"
 # Trivia, then the first line of an instruction: its indentation, the rest of
 # the line (group 2) and the first word (group 3).
 _FIRST_LINE = re.compile(rf"({_SKIPPED})[{_LINE_SPACE}]*(([^\t\n\v\f\r ]*)[^\n]*)")
 # Inside an instruction: skipped lines, then the next line (group 1).
 _NEXT_LINE = re.compile(rf"{_SKIPPED}([^\n]*)")
-# The same, when that line goes on to the next one (group 1 stops at the
-# escape character): the common case, in one match.  A comment line never
-# counts as the line (a blank one cannot end with the escape character), even
-# when the match backtracks into the skipped lines.
+# The next line, when it is neither blank nor a comment and goes on to the
+# next one (group 1 stops at the escape character): the common case, in one
+# match; a line after blank or comment lines is read by _NEXT_LINE.  The escape
+# character comes right after the line's run so that the match steps back from
+# the line's end to an escape character at once; the lookbehind then checks
+# that it is not itself escaped.
 _CONTINUED_LINE = {
-    escape: re.compile(
-        rf"{_SKIPPED}(?![{_LINE_SPACE}]*#)([^\n]*)(?<!{re.escape(escape)}){re.escape(escape)}[ \t]*\r*\n"
-    )
+    escape: re.compile(rf"(?![{_LINE_SPACE}]*#)([^\n]*){re.escape(escape)}(?<!{re.escape(escape * 2)})[ \t]*\r*\n")
     for escape in ("\\", "`")
 }
 # What may end a line before a continuation's escape character, or its newline.
@@ -190,18 +195,21 @@ def split(text: str) -> SplitResult:
     raw_instruction = _new_raw_instruction
     # A regex steps over the trivia before each instruction (and between its
     # lines) and takes the next line; lines are cut with str methods, never
-    # walked in Python.
+    # walked in Python.  Groups are read as m[i] and offsets derived from their
+    # lengths where possible: each call on a match object costs about as much
+    # as the arithmetic of a whole line.
     first_line = _FIRST_LINE.match
     next_line = _NEXT_LINE.match
     continued_line = _CONTINUED_LINE[escape].match
     leading_start = pos
     while True:
         m = first_line(text, pos)
-        body = m.group(2)
+        body = m[2]
         if not body or body[0] == "#":
             break  # only trivia is left, and its last line has no newline
         start = m.end(1)
-        seg_start, line_end = m.span(2)
+        seg_start = m.start(2)
+        line_end = seg_start + len(body)
         pos = line_end + 1 if line_end < n else n
         if body[-1] in _LINE_END_BLANKS or body[-1] == escape:
             body = body.rstrip("\r")
@@ -215,14 +223,14 @@ def split(text: str) -> SplitResult:
         else:  # most lines: neither continued nor blank at their end
             continued = False
             seg_end = line_end
-        command = m.group(3)
-        if m.end(3) >= seg_end or command[-1] in GO_SPACE:
+        command = m[3]
+        if seg_start + len(command) >= seg_end or command[-1] in GO_SPACE:
             command = None  # the keyword does not end on this line: read it from the logical line
         segments = [(seg_start - start, seg_end - start)]
         while continued and pos < n:
             m = continued_line(text, pos)
             if m is not None:
-                segments.append((m.start(1) - start, m.end(1) - start))
+                segments.append((pos - start, m.end(1) - start))
                 pos = m.end()
                 continue
             m = next_line(text, pos)
@@ -241,10 +249,10 @@ def split(text: str) -> SplitResult:
             segments.append((line_start - start, line_start - start + (len(cut) - 1 if continued else len(content))))
         body_start = pos
         if len(segments) == 1:
-            first, last = segments[0]
-            logical = text[start + first : start + last] if text.find("<<", start + first, start + last) >= 0 else ""
+            # (The segment is the line's content, less what ends it: no "<".)
+            logical = text[seg_start:seg_end] if "<<" in body else ""
             if command is None:
-                command = _command_word(text, start + first, start + last)
+                command = _command_word(text, seg_start, seg_end)
         elif command is not None and text.find("<", start + segments[0][0], start + segments[-1][1]) < 0:
             logical = ""  # the keyword is known and no "<<" can be in the line: no need to join it
         else:

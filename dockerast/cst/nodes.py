@@ -556,7 +556,6 @@ INSTRUCTION_TYPES: dict[str, type[Instruction]] = {
 
 _new = object.__new__
 _new_tuple = tuple.__new__
-_set_instruction = tuple(getattr(Instruction, f.name).__set__ for f in dataclasses.fields(Instruction))
 _set_joined = Instruction._joined.__set__
 
 
@@ -573,6 +572,16 @@ new_flag = partial(_new_tuple, Flag)
 new_exec_argument = partial(_new_tuple, ExecArgument)
 
 
+class _InstructionSlots:
+    """An object laid out as an :class:`Instruction`: the same slots, in the
+    same order.  :func:`new_instruction` fills them by plain assignment (one
+    specialised store each, where calling a frozen dataclass's slot descriptors
+    goes through a type call every time), then gives the object the node's
+    class; Python refuses that if the layouts ever differ."""
+
+    __slots__ = ("leading", "text", "segments", "body_start", "escape", "_syntax", "_segment_starts", "_heredoc_words", "_joined")
+
+
 def new_instruction(
     cls: type[Instruction],
     leading: str,
@@ -583,17 +592,17 @@ def new_instruction(
     heredoc_words: tuple | None = None,
 ) -> Instruction:
     """``cls(leading, text, segments, body_start, escape)``, knowing its heredoc openers."""
-    ins = _new(cls)
-    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _set_instruction
-    s0(ins, leading)
-    s1(ins, text)
-    s2(ins, segments)
-    s3(ins, body_start)
-    s4(ins, escape)
-    s5(ins, [])  # _syntax
-    s6(ins, [])  # _segment_starts
-    s7(ins, heredoc_words)
-    s8(ins, None)  # _joined
+    ins = _new(_InstructionSlots)
+    ins.leading = leading
+    ins.text = text
+    ins.segments = segments
+    ins.body_start = body_start
+    ins.escape = escape
+    ins._syntax = []
+    ins._segment_starts = []
+    ins._heredoc_words = heredoc_words
+    ins._joined = None
+    ins.__class__ = cls
     return ins
 
 
@@ -698,7 +707,11 @@ class Dockerfile:
         return cache[0]
 
 
-_set_dockerfile = tuple(getattr(Dockerfile, f.name).__set__ for f in dataclasses.fields(Dockerfile))
+class _DockerfileSlots:
+    """An object laid out as a :class:`Dockerfile`, for :func:`new_dockerfile`
+    (see :class:`_InstructionSlots`)."""
+
+    __slots__ = ("bom", "directives", "instructions", "trailing", "escape", "split_problems", "_offsets", "_errors")
 
 
 def new_dockerfile(
@@ -710,8 +723,14 @@ def new_dockerfile(
     split_problems: tuple[tuple[int, int, str], ...],
 ) -> Dockerfile:
     """``Dockerfile(bom, directives, instructions, trailing, escape, split_problems)``."""
-    tree = _new(Dockerfile)
-    # (one per file: a loop costs nothing that shows here)
-    for set_field, value in zip(_set_dockerfile, (bom, directives, instructions, trailing, escape, split_problems, [], [])):
-        set_field(tree, value)  # the last two: the caches of offsets and errors
+    tree = _new(_DockerfileSlots)
+    tree.bom = bom
+    tree.directives = directives
+    tree.instructions = instructions
+    tree.trailing = trailing
+    tree.escape = escape
+    tree.split_problems = split_problems
+    tree._offsets = []
+    tree._errors = []
+    tree.__class__ = Dockerfile
     return tree

@@ -68,12 +68,11 @@ def parse(text: str, previous: Dockerfile | None = None) -> Dockerfile:
         tree = reparse(previous, text, parse)
         if tree is not None:
             return tree
-    result = split(text)
-    escape = result.escape
+    bom, escape, raw_directives, directives_end, raw_instructions, raw_problems = split(text)
     known = _syntax_by_text(previous, escape) if previous is not None else {}
     types = INSTRUCTION_TYPES
     instructions = []
-    for leading_start, start, end, segments, body_start, command, heredocs in result.instructions:
+    for leading_start, start, end, segments, body_start, command, heredocs in raw_instructions:
         node = new_instruction(
             types.get(command.lower(), UnknownInstruction),
             text[leading_start:start],
@@ -88,21 +87,18 @@ def parse(text: str, previous: Dockerfile | None = None) -> Dockerfile:
             if cached is not None:
                 node._syntax.append(cached)
         instructions.append(node)
-    directives = tuple(
-        [
-            Directive(text[d.start : d.end], d.name, d.value, Span(d.value_start - d.start, d.value_start - d.start + len(d.value)))
-            for d in result.directives
-        ]
-    )
-    end = result.instructions[-1].end if result.instructions else result.directives_end
-    return new_dockerfile(
-        result.bom,
-        directives,
-        tuple(instructions),
-        text[end:],
-        result.escape,
-        tuple([(p.start, p.end, p.message) for p in result.problems]),
-    )
+    # (Most files have neither directives nor problems: no comprehension runs for them.)
+    directives = ()
+    if raw_directives:
+        directives = tuple(
+            [
+                Directive(text[d.start : d.end], d.name, d.value, Span(d.value_start - d.start, d.value_start - d.start + len(d.value)))
+                for d in raw_directives
+            ]
+        )
+    problems = tuple([(p.start, p.end, p.message) for p in raw_problems]) if raw_problems else ()
+    end = raw_instructions[-1].end if raw_instructions else directives_end
+    return new_dockerfile(bom, directives, tuple(instructions), text[end:], escape, problems)
 
 
 def _syntax_by_text(tree: Dockerfile, escape: str) -> dict[tuple, object]:
