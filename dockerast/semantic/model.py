@@ -360,9 +360,13 @@ class SemanticModel:
 #
 # Every analysis makes a model.  It is a frozen dataclass, whose generated
 # __init__ sets each field through object.__setattr__, at about twice the cost
-# of filling its __dict__ directly, as _new_model does.
+# of filling its __dict__ directly, as _new_model does.  It makes a Stage per
+# stage and a StageReference per FROM too: named tuples, which tuple.__new__
+# builds from their fields in order without the class's Python-level __new__
+# (and, for Stage's thirteen fields, without keywords, the larger cost).
 
 _new = object.__new__
+_new_tuple = tuple.__new__
 
 
 def _new_model(**values) -> SemanticModel:
@@ -569,7 +573,11 @@ class _Analysis:
         self.build_args = build_args
         self.target_platform = parse_platform(target_platform)
         self.build_platform = parse_platform(build_platform) if build_platform else self.target_platform
+        self.platforms_given = (target_platform, build_platform)
         self.target = target
+        # What another analysis must be given to reuse this one's stages (a
+        # dict of build arguments compares equal in any order).
+        self.options = (tree.escape, build_args, self.target_platform, self.build_platform, target)
         self.lex = _lexer(tree.escape)
         count = len(tree.instructions)
         self.scopes: list[Scope] = [EMPTY_SCOPE] * count
@@ -648,7 +656,7 @@ class _Analysis:
         overrides = ()
         if self.build_args:
             overrides = tuple((key, value) for key, value in self.build_args.items() if key in PLATFORM_ARG_NAMES)
-        return _platform_scope(self.target_platform, self.build_platform, target_stage, overrides)
+        return _platform_scope(*self.platforms_given, target_stage, overrides)
 
     def platform_of(self, from_index: int, ins: FromInstruction) -> tuple[str | None, str | None, Platform | None]:
         """What the ``--platform`` of a FROM says: as written, expanded and
@@ -757,11 +765,6 @@ class _Analysis:
 
     # -- reading again only the stages an edit changed ---------------------------
 
-    @property
-    def options(self) -> tuple:
-        return (self.tree.escape, tuple(sorted(self.build_args.items())), self.target_platform, self.build_platform,
-                self.target)
-
     def reusable_memos(self, names: list[str | None]) -> tuple[_StageMemo, ...] | None:
         """The previous analysis's stages, if what every stage reads beyond its own
         instructions (the options, the global scope, the stage names) is unchanged."""
@@ -858,22 +861,27 @@ class _Analysis:
             effective = parsed_platform or self.target_platform
         if base_name_span is not None:
             self.references.append(
-                StageReference("from", from_index, base_name, base_name_span, expanded_base, base_stage, position)
+                _new_tuple(
+                    StageReference, ("from", from_index, base_name, base_name_span, expanded_base, base_stage, position, False)
+                )
             )
-        return Stage(
-            index=position,
-            name=name,
-            name_span=name_span,
-            from_index=from_index,
-            instruction_indices=tuple(range(from_index, end)),
-            instructions=self.tree.instructions[from_index:end],
-            base_name=base_name,
-            base_name_span=base_name_span,
-            platform=platform,
-            expanded_base_name=expanded_base,
-            expanded_platform=expanded_platform,
-            base_stage=base_stage,
-            effective_platform=effective,
+        return _new_tuple(
+            Stage,
+            (
+                position,  # index
+                name,
+                name_span,
+                from_index,
+                tuple(range(from_index, end)),  # instruction_indices
+                self.tree.instructions[from_index:end],  # instructions
+                base_name,
+                base_name_span,
+                platform,
+                expanded_base,  # expanded_base_name
+                expanded_platform,
+                base_stage,
+                effective,  # effective_platform
+            ),
         )
 
     def expand_global(self, index: int, word: str, span: Span | None) -> str | None:
@@ -1063,8 +1071,12 @@ def _lexer(escape: str) -> ShellLex:
 
 
 @lru_cache(maxsize=64)  # a scope is immutable, and builds repeat the same few platforms
-def _platform_scope(target: Platform, build: Platform, target_stage: str, overrides: tuple[tuple[str, str], ...]) -> Scope:
-    platform_args = automatic_platform_args(target, build, target_stage)
+def _platform_scope(target: str, build: str | None, target_stage: str, overrides: tuple[tuple[str, str], ...]) -> Scope:
+    """The automatic platform ARGs for the platforms given to :func:`analyze`:
+    found by those strings, which hash faster than the platforms they parse to."""
+    target_platform = parse_platform(target)
+    build_platform = parse_platform(build) if build else target_platform
+    platform_args = automatic_platform_args(target_platform, build_platform, target_stage)
     platform_args.update(overrides)
     return Scope.of(platform_args)
 
