@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from operator import attrgetter, is_
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
@@ -551,6 +551,12 @@ def _stage_memos(
     return tuple(memos)
 
 
+def _in_order(items: list, key: Callable) -> tuple:
+    """``tuple(sorted(items, key=key))``: most files have no problem, and one
+    reference at most, which need no sorting (and no calls of ``key``)."""
+    return tuple(sorted(items, key=key)) if len(items) > 1 else tuple(items)
+
+
 def _of_instructions(items: tuple, start: int, end: int) -> tuple:
     """The problems or references (sorted by instruction) of the instructions ``start`` to ``end - 1``."""
     return items[bisect_left(items, start, key=_INSTRUCTION_INDEX) : bisect_left(items, end, key=_INSTRUCTION_INDEX)]
@@ -662,12 +668,12 @@ class _Analysis:
         """What the ``--platform`` of a FROM says: as written, expanded and
         parsed; None for each without the flag, the last two None when it is
         unusable (a problem then says why)."""
-        raw = ins.platform
+        flag = ins.flag("platform")
+        raw = flag.value if flag else None  # (ins.platform, from the flag its span is needed from)
         # BuildKit ignores an empty --platform= (``if v := st.Platform; v != ""``).
         if not raw:
             return raw, None, None
-        flag = ins.flag("platform")
-        span = flag.value_span if flag else None
+        span = flag.value_span
         expanded = self.expand_global(from_index, raw, span)
         if expanded == "":
             self.problem(from_index, f"empty platform value from expression {raw}", span)
@@ -737,8 +743,8 @@ class _Analysis:
             tuple(stages),
             tuple(self.scopes),
             MappingProxyType(self.declared),
-            tuple(sorted(self.problems, key=_INSTRUCTION_INDEX)),
-            tuple(sorted(self.references, key=_REFERENCE_ORDER)),
+            _in_order(self.problems, _INSTRUCTION_INDEX),
+            _in_order(self.references, _REFERENCE_ORDER),
             tuple(final_scopes),
             tuple(dependencies),
         )

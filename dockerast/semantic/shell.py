@@ -189,7 +189,7 @@ class ShellLex:
     def expand(self, word: str, env: Mapping[str, str]) -> str:
         """``process_word(word, env).result``: the expanded text alone, for the
         many callers that need nothing else.  Raises like :meth:`process_word`."""
-        if self._is_plain(word):
+        if _SPECIAL.search(word) is None and self.escape not in word:  # _is_plain, inline: most words are
             return word
         # Most other words hold only ``$name`` and ``${name}``, maybe inside a
         # pair of quotes: read those directly.  Where the escape character,
@@ -300,10 +300,9 @@ def _substitute_names(text: str, env: Mapping[str, str]) -> str | None:
         reference = _SIMPLE_REFERENCE.match(piece)
         if reference is None:
             return None
-        try:
-            out.append(env[reference.group(1) or reference.group(2)])
-        except KeyError:
-            pass
+        name = reference.group(1) or reference.group(2)
+        if name in env:  # (an unset name, often $PATH, is common: raising KeyError costs more)
+            out.append(env[name])
         out.append(piece[reference.end() :])
     return "".join(out)
 
