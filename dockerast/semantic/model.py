@@ -731,7 +731,8 @@ class _Analysis:
             final_scope = self.stage_scopes(stage, start)
             final_scopes.append(final_scope)
 
-            direct, onbuild = self.stage_references(stage)
+            # (most files name a stage in FROM lines only: nothing else to look at)
+            direct, onbuild = self.stage_references(stage) if self.naming else ((), ())
             onbuild_refs.append(onbuild)
             deps = {ref.stage for ref in direct if ref.stage is not None}
             if stage.base_stage is not None:
