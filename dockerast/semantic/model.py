@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from operator import attrgetter, is_
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
@@ -360,9 +360,13 @@ class SemanticModel:
 #
 # Every analysis makes a model.  It is a frozen dataclass, whose generated
 # __init__ sets each field through object.__setattr__, at about twice the cost
-# of filling its __dict__ directly, as _new_model does.
+# of filling its __dict__ directly, as _new_model does.  It makes a Stage per
+# stage and a StageReference per FROM too: named tuples, which tuple.__new__
+# builds from their fields in order without the class's Python-level __new__
+# (and, for Stage's thirteen fields, without keywords, the larger cost).
 
 _new = object.__new__
+_new_tuple = tuple.__new__
 
 
 def _new_model(**values) -> SemanticModel:
@@ -547,6 +551,12 @@ def _stage_memos(
     return tuple(memos)
 
 
+def _in_order(items: list, key: Callable) -> tuple:
+    """``tuple(sorted(items, key=key))``: most files have no problem, and one
+    reference at most, which need no sorting (and no calls of ``key``)."""
+    return tuple(sorted(items, key=key)) if len(items) > 1 else tuple(items)
+
+
 def _of_instructions(items: tuple, start: int, end: int) -> tuple:
     """The problems or references (sorted by instruction) of the instructions ``start`` to ``end - 1``."""
     return items[bisect_left(items, start, key=_INSTRUCTION_INDEX) : bisect_left(items, end, key=_INSTRUCTION_INDEX)]
@@ -569,7 +579,11 @@ class _Analysis:
         self.build_args = build_args
         self.target_platform = parse_platform(target_platform)
         self.build_platform = parse_platform(build_platform) if build_platform else self.target_platform
+        self.platforms_given = (target_platform, build_platform)
         self.target = target
+        # What another analysis must be given to reuse this one's stages (a
+        # dict of build arguments compares equal in any order).
+        self.options = (tree.escape, build_args, self.target_platform, self.build_platform, target)
         self.lex = _lexer(tree.escape)
         count = len(tree.instructions)
         self.scopes: list[Scope] = [EMPTY_SCOPE] * count
@@ -648,18 +662,18 @@ class _Analysis:
         overrides = ()
         if self.build_args:
             overrides = tuple((key, value) for key, value in self.build_args.items() if key in PLATFORM_ARG_NAMES)
-        return _platform_scope(self.target_platform, self.build_platform, target_stage, overrides)
+        return _platform_scope(*self.platforms_given, target_stage, overrides)
 
     def platform_of(self, from_index: int, ins: FromInstruction) -> tuple[str | None, str | None, Platform | None]:
         """What the ``--platform`` of a FROM says: as written, expanded and
         parsed; None for each without the flag, the last two None when it is
         unusable (a problem then says why)."""
-        raw = ins.platform
+        flag = ins.flag("platform")
+        raw = flag.value if flag else None  # (ins.platform, from the flag its span is needed from)
         # BuildKit ignores an empty --platform= (``if v := st.Platform; v != ""``).
         if not raw:
             return raw, None, None
-        flag = ins.flag("platform")
-        span = flag.value_span if flag else None
+        span = flag.value_span
         expanded = self.expand_global(from_index, raw, span)
         if expanded == "":
             self.problem(from_index, f"empty platform value from expression {raw}", span)
@@ -717,7 +731,8 @@ class _Analysis:
             final_scope = self.stage_scopes(stage, start)
             final_scopes.append(final_scope)
 
-            direct, onbuild = self.stage_references(stage)
+            # (most files name a stage in FROM lines only: nothing else to look at)
+            direct, onbuild = self.stage_references(stage) if self.naming else ((), ())
             onbuild_refs.append(onbuild)
             deps = {ref.stage for ref in direct if ref.stage is not None}
             if stage.base_stage is not None:
@@ -729,8 +744,8 @@ class _Analysis:
             tuple(stages),
             tuple(self.scopes),
             MappingProxyType(self.declared),
-            tuple(sorted(self.problems, key=_INSTRUCTION_INDEX)),
-            tuple(sorted(self.references, key=_REFERENCE_ORDER)),
+            _in_order(self.problems, _INSTRUCTION_INDEX),
+            _in_order(self.references, _REFERENCE_ORDER),
             tuple(final_scopes),
             tuple(dependencies),
         )
@@ -756,11 +771,6 @@ class _Analysis:
         )
 
     # -- reading again only the stages an edit changed ---------------------------
-
-    @property
-    def options(self) -> tuple:
-        return (self.tree.escape, tuple(sorted(self.build_args.items())), self.target_platform, self.build_platform,
-                self.target)
 
     def reusable_memos(self, names: list[str | None]) -> tuple[_StageMemo, ...] | None:
         """The previous analysis's stages, if what every stage reads beyond its own
@@ -858,22 +868,27 @@ class _Analysis:
             effective = parsed_platform or self.target_platform
         if base_name_span is not None:
             self.references.append(
-                StageReference("from", from_index, base_name, base_name_span, expanded_base, base_stage, position)
+                _new_tuple(
+                    StageReference, ("from", from_index, base_name, base_name_span, expanded_base, base_stage, position, False)
+                )
             )
-        return Stage(
-            index=position,
-            name=name,
-            name_span=name_span,
-            from_index=from_index,
-            instruction_indices=tuple(range(from_index, end)),
-            instructions=self.tree.instructions[from_index:end],
-            base_name=base_name,
-            base_name_span=base_name_span,
-            platform=platform,
-            expanded_base_name=expanded_base,
-            expanded_platform=expanded_platform,
-            base_stage=base_stage,
-            effective_platform=effective,
+        return _new_tuple(
+            Stage,
+            (
+                position,  # index
+                name,
+                name_span,
+                from_index,
+                tuple(range(from_index, end)),  # instruction_indices
+                self.tree.instructions[from_index:end],  # instructions
+                base_name,
+                base_name_span,
+                platform,
+                expanded_base,  # expanded_base_name
+                expanded_platform,
+                base_stage,
+                effective,  # effective_platform
+            ),
         )
 
     def expand_global(self, index: int, word: str, span: Span | None) -> str | None:
@@ -1063,8 +1078,12 @@ def _lexer(escape: str) -> ShellLex:
 
 
 @lru_cache(maxsize=64)  # a scope is immutable, and builds repeat the same few platforms
-def _platform_scope(target: Platform, build: Platform, target_stage: str, overrides: tuple[tuple[str, str], ...]) -> Scope:
-    platform_args = automatic_platform_args(target, build, target_stage)
+def _platform_scope(target: str, build: str | None, target_stage: str, overrides: tuple[tuple[str, str], ...]) -> Scope:
+    """The automatic platform ARGs for the platforms given to :func:`analyze`:
+    found by those strings, which hash faster than the platforms they parse to."""
+    target_platform = parse_platform(target)
+    build_platform = parse_platform(build) if build else target_platform
+    platform_args = automatic_platform_args(target_platform, build_platform, target_stage)
     platform_args.update(overrides)
     return Scope.of(platform_args)
 

@@ -121,7 +121,10 @@ _new_tuple = tuple.__new__
 def _new_scope(args: Mapping[str, str | None], env: Mapping[str, str], values: Mapping[str, str]) -> Scope:
     """``Scope(args, env, values)``."""
     scope = _new(Scope)
-    scope.__dict__.update(args=args, env=env, values=values)
+    fields = scope.__dict__
+    fields["args"] = args
+    fields["env"] = env
+    fields["values"] = values
     return scope
 
 
