@@ -546,13 +546,12 @@ INSTRUCTION_TYPES: dict[str, type[Instruction]] = {
 
 # -- building nodes fast ---------------------------------------------------------
 #
-# The parser makes a Word and a Span for every word of every instruction.  The
-# named tuples among the nodes are built here by tuple.__new__, one call, without
-# the Python-level __new__ a named tuple's class call runs.  A frozen
-# dataclass's generated __init__ sets each field through object.__setattr__
-# behind a type call, which costs about twice what setting the slots directly
-# does; the constructors of the dataclass nodes do the latter.  They make the
-# same objects, with every field given.
+# The parser makes a Word and a Span for every word of every instruction, and
+# an Instruction for every instruction.  The named tuples among the nodes are
+# built here by tuple.__new__, in C, without the Python-level __new__ a named
+# tuple's class call runs; the frozen dataclass nodes by plain stores into an
+# object of the same layout, where their generated __init__ sets each field
+# through object.__setattr__.  They make the same objects, every field given.
 
 _new = object.__new__
 _new_tuple = tuple.__new__
