@@ -723,13 +723,8 @@ def new_dockerfile(
 ) -> Dockerfile:
     """``Dockerfile(bom, directives, instructions, trailing, escape, split_problems)``."""
     tree = _new(_DockerfileSlots)
-    tree.bom = bom
-    tree.directives = directives
-    tree.instructions = instructions
-    tree.trailing = trailing
-    tree.escape = escape
-    tree.split_problems = split_problems
-    tree._offsets = []
-    tree._errors = []
+    # (one per file: a loop costs nothing that shows here)
+    for name, value in zip(_DockerfileSlots.__slots__, (bom, directives, instructions, trailing, escape, split_problems, [], [])):
+        setattr(tree, name, value)  # the last two: the caches of offsets and errors
     tree.__class__ = Dockerfile
     return tree
