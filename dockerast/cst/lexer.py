@@ -212,14 +212,10 @@ def split(text: str) -> SplitResult:
         line_end = seg_start + len(body)
         pos = line_end + 1 if line_end < n else n
         if body[-1] in _LINE_END_BLANKS or body[-1] == escape:
-            body = body.rstrip("\r")
-            cut = body.rstrip(" \t")
-            # BuildKit's continuation test: the content ends with an escape
-            # character that is not itself escaped, then blanks and tabs only.
-            continued = cut[-1] == escape and cut[-2:-1] != escape
             # (A line holding only the escape character opens an instruction
             # with nothing on it yet, exactly as BuildKit reads it.)
-            seg_end = seg_start + (len(cut) - 1 if continued else len(body))
+            continued, length = _continuation(body, escape)
+            seg_end = seg_start + length
         else:  # most lines: neither continued nor blank at their end
             continued = False
             seg_end = line_end
@@ -243,10 +239,8 @@ def split(text: str) -> SplitResult:
                 break
             else:
                 pos = n
-            content = content.rstrip("\r")
-            cut = content.rstrip(" \t")
-            continued = cut[-1] == escape and cut[-2:-1] != escape
-            segments.append((line_start - start, line_start - start + (len(cut) - 1 if continued else len(content))))
+            continued, length = _continuation(content, escape)
+            segments.append((line_start - start, line_start - start + length))
         body_start = pos
         if len(segments) == 1:
             # (The segment is the line's content, less what ends it: no "<".)
@@ -267,6 +261,19 @@ def split(text: str) -> SplitResult:
         instructions.append(raw_instruction((leading_start, start, pos, tuple(segments), body_start, command, heredocs)))
         leading_start = pos
     return _new_split_result((bom, escape, tuple(directives), directives_end, tuple(instructions), tuple(problems)))
+
+
+def _continuation(content: str, escape: str) -> tuple[bool, int]:
+    """BuildKit's continuation test on a line's content (not blank, its newline
+    cut off): whether it ends with an escape character that is not itself
+    escaped, then blanks and tabs only; and how much of it belongs to the
+    logical line: what comes before that escape character, or the content
+    less its trailing carriage returns."""
+    content = content.rstrip("\r")
+    cut = content.rstrip(" \t")
+    if cut[-1] == escape and cut[-2:-1] != escape:
+        return True, len(cut) - 1
+    return False, len(content)
 
 
 def _command_word(text: str, start: int, end: int) -> str:
