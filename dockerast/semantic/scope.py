@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -112,10 +113,11 @@ class Declared(NamedTuple):
 # The functions below make a Scope and a Declared per ARG or ENV.  A Scope is
 # a frozen dataclass, whose generated __init__ sets each field through
 # object.__setattr__: filling the instance's __dict__ directly makes the same
-# object faster.  A Declared is a named tuple, built by tuple.__new__ without
-# the Python-level __new__ of its class.
+# object faster.  A Declared is a named tuple: ``_new_declared((name, value,
+# error))`` builds it by tuple.__new__, in C, without the Python-level __new__
+# of its class (as dockerast.cst.nodes builds the nodes that are named tuples).
 _new = object.__new__
-_new_tuple = tuple.__new__
+_new_declared = partial(tuple.__new__, Declared)
 
 
 def _new_scope(args: Mapping[str, str | None], env: Mapping[str, str], values: Mapping[str, str]) -> Scope:
@@ -126,11 +128,6 @@ def _new_scope(args: Mapping[str, str | None], env: Mapping[str, str], values: M
     fields["env"] = env
     fields["values"] = values
     return scope
-
-
-def _new_declared(name: str, value: str | None, error: ExpansionError | None = None) -> Declared:
-    """``Declared(name, value, error)``, without the named tuple's Python-level ``__new__``."""
-    return _new_tuple(Declared, (name, value, error))
 
 
 def declare_meta_args(
@@ -151,7 +148,7 @@ def declare_meta_args(
         if value is not None:
             values[pair.key] = value
         args[pair.key] = values.get(pair.key) if value is None else value
-        declared.append(_new_declared(pair.key, value, error))
+        declared.append(_new_declared((pair.key, value, error)))
     return _new_scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
 
 
@@ -190,7 +187,7 @@ def declare_stage_args(
         if value is not None and name not in NON_ENV_ARGS:
             values[name] = value
         args[name] = args.get(name) if value is None else value
-        declared.append(_new_declared(name, value, error))
+        declared.append(_new_declared((name, value, error)))
     return _new_scope(MappingProxyType(args), scope.env, MappingProxyType(values)), tuple(declared)
 
 
@@ -210,11 +207,11 @@ def set_env(scope: Scope, pairs: Iterable[KeyValue], lex: ShellLex) -> tuple[Sco
             key = lex.expand(pair.key, before)
             value = lex.expand(pair.value or "", before)
         except ExpansionError as error:
-            declared.append(_new_declared(pair.key, None, error))
+            declared.append(_new_declared((pair.key, None, error)))
             continue
         env[key] = value
         values[key] = value
-        declared.append(_new_declared(key, value))
+        declared.append(_new_declared((key, value, None)))
     return _new_scope(scope.args, MappingProxyType(env), MappingProxyType(values)), tuple(declared)
 
 

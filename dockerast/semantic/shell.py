@@ -189,16 +189,13 @@ class ShellLex:
     def expand(self, word: str, env: Mapping[str, str]) -> str:
         """``process_word(word, env).result``: the expanded text alone, for the
         many callers that need nothing else.  Raises like :meth:`process_word`."""
-        escape = self.escape
-        # (_is_plain, inline: most words are plain)
-        if "$" not in word and "'" not in word and '"' not in word and "<" not in word and "\ufeff" not in word:
-            if escape not in word:
-                return word
+        if self._is_plain(word):
+            return word
         # Most other words hold only ``$name`` and ``${name}``, maybe inside a
         # pair of quotes: read those directly.  Where the escape character,
         # unset names kept as written or names folded to upper case come in,
         # the word processor reads them.
-        if escape not in word and not (self.skip_unset_env or self.case_insensitive_env):
+        if self.escape not in word and not (self.skip_unset_env or self.case_insensitive_env):
             simple = _expand_simple(word, env, not (self.raw_quotes or self.skip_process_quotes))
             if simple is not None:
                 return simple
